@@ -1,0 +1,130 @@
+"""Fixtures shared by every app's tests: reference data, the cast, a served copy and a browser."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the real reference data and the programme directory."""
+    with django_db_blocker.unblock():
+        call_command("load_reference", verbosity=0, stdout=io.StringIO())
+        call_command("load_directory", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture
+def cast(db):
+    from tests.personas import make_cast
+
+    return make_cast()
+
+
+@dataclass(frozen=True)
+class ServedSite:
+    url: str
+    env: dict
+    database: Path
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against the served copy's database."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def served_site(tmp_path_factory):
+    """The platform as a user runs it: migrated, loaded with the Seoul data, served by gunicorn."""
+    database = tmp_path_factory.mktemp("served") / "itda.sqlite3"
+    env = {
+        **os.environ,
+        "ITDA_DATABASE_URL": f"sqlite:///{database}",
+        "ITDA_SECRET_KEY": "served-copy-for-tests",
+        "ITDA_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "ITDA_STATIC_MANIFEST": "0",
+        "ITDA_SECURE_COOKIES": "0",
+        "ITDA_DEBUG": "0",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    site = ServedSite("", env, database)
+    for command in (("migrate", "-v0"), ("load_reference",), ("load_directory",), ("seed_demo_accounts", "--demo")):
+        site.manage(*command)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "itda.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310 - our own local server
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("the served copy did not start") from None
+            time.sleep(0.2)
+    yield ServedSite(url, env, database)
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run bin/test, which installs it with apt-get")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A phone-sized page in Korean, as most citizens will see the portal."""
+    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def serious_accessibility_violations(page) -> list[dict]:
+    """Run axe-core (WCAG 2.1 A and AA rules) on the page; return serious and critical violations."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

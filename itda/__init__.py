@@ -1,0 +1,1 @@
+"""itda (잇다): a city's loneliness- and isolation-prevention platform."""

@@ -1,0 +1,1 @@
+"""Helpers used by three or more apps, each with its own tests."""

@@ -1,0 +1,209 @@
+"""Reads of the programme directory: search, detail, sites with "open now", and what a person can get."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+
+import analytics
+from itda.places.models import District
+from itda.programs.explain import describe_rule, explain_outcome
+from itda.programs.hours import OpenState, Timetable, WeeklyPeriod, open_state
+from itda.programs.models import Fee, MedianIncome, Need, OpeningHours, Program, Site
+
+
+def median_income_table() -> analytics.MedianIncomeTable:
+    """Every loaded standard median income, as the analytics package takes it."""
+    return analytics.MedianIncomeTable(
+        {(row.year, row.household_size): row.monthly_krw for row in MedianIncome.objects.all()}
+    )
+
+
+def district_names() -> dict[str, str]:
+    """District code → name in the page's language."""
+    return {district.code: district.display_name for district in District.objects.all()}
+
+
+def _program_queryset() -> QuerySet[Program]:
+    return Program.objects.select_related("provider").prefetch_related(
+        "needs",
+        "eligibility_rules",
+        "fees",
+        "opening_hours",
+        Prefetch("sites", queryset=Site.objects.select_related("district").prefetch_related("opening_hours", "closures")),
+    )
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", "", text or "").lower()
+
+
+def _matches_text(program: Program, tokens: list[str]) -> bool:
+    haystack = _normalise(
+        " ".join(
+            [
+                program.name,
+                program.name_en,
+                program.summary,
+                program.summary_en,
+                program.description,
+                program.description_en,
+                program.kpi_unit,
+                *(need.name + need.name_en for need in program.needs.all()),
+                *(site.name + site.address for site in program.sites.all()),
+            ]
+        )
+    )
+    return all(token in haystack for token in tokens)
+
+
+def _allows(program: Program, facts: dict, year: int, medians: analytics.MedianIncomeTable) -> bool:
+    rules = [rule for rule in program.rule_dicts() if rule["field"] in facts or rule["field"] == "income_pct_median"]
+    relevant = [rule for rule in rules if rule["field"] in facts]
+    if not relevant:
+        return True
+    return analytics.evaluate_person(relevant, facts, year=year, medians=medians).verdict is not analytics.Verdict.NOT_ELIGIBLE
+
+
+def search_programs(
+    *,
+    query: str = "",
+    need_code: str = "",
+    district_code: str = "",
+    age: int | None = None,
+    today_year: int,
+    include_infrastructure: bool = False,
+) -> list[Program]:
+    """Citizen-facing programmes matching words, a need, a district and an age.
+
+    A district or age filter keeps a programme unless its rules exclude that
+    district or age; rules about facts not asked for do not filter. Words match
+    names, summaries, descriptions, needs and site names, ignoring spaces, so
+    "병원 동행" finds 병원안심동행.
+    """
+    programs = _program_queryset()
+    if not include_infrastructure:
+        programs = programs.filter(is_citizen_facing=True)
+    if need_code:
+        programs = programs.filter(needs__code=need_code)
+    tokens = [_normalise(token) for token in query.split() if token.strip()]
+    facts: dict = {}
+    if district_code:
+        facts["district"] = district_code
+    if age is not None:
+        facts["age"] = age
+    medians = median_income_table() if facts else analytics.MedianIncomeTable({})
+    result = []
+    for program in programs.order_by("source", "project_number", "name"):
+        if tokens and not _matches_text(program, tokens):
+            continue
+        if facts and not _allows(program, facts, today_year, medians):
+            continue
+        result.append(program)
+    return result
+
+
+def get_program(*, slug: str) -> Program:
+    """One programme with everything its page shows. Raises Program.DoesNotExist."""
+    return _program_queryset().get(slug=slug)
+
+
+def needs() -> list[Need]:
+    return list(Need.objects.order_by("position", "code"))
+
+
+def timetable_for(owner: Site | Program) -> Timetable:
+    """The weekly hours, holiday rule and closures of a site or programme (uses prefetched rows)."""
+    closures = ()
+    if isinstance(owner, Site):
+        closures = tuple((closure.start_date, closure.end_date) for closure in owner.closures.all())
+    return Timetable(
+        periods=tuple(WeeklyPeriod(h.weekday, h.opens_at, h.closes_at) for h in owner.opening_hours.all()),
+        is_open_all_hours=owner.is_open_all_hours,
+        is_open_on_public_holidays=owner.is_open_on_public_holidays,
+        closures=closures,
+    )
+
+
+@dataclass(frozen=True)
+class SiteView:
+    site: Site
+    state: OpenState
+    hours: tuple[OpeningHours, ...]
+    has_hours: bool
+
+
+def find_sites(
+    *, at: datetime, district_code: str = "", program_slug: str = "", open_now: bool = False
+) -> list[SiteView]:
+    """Sites with their open state at ``at``, optionally in one district or for one programme."""
+    sites = Site.objects.select_related("district", "provider").prefetch_related("opening_hours", "closures", "programs")
+    if district_code:
+        sites = sites.filter(district__code=district_code)
+    if program_slug:
+        sites = sites.filter(programs__slug=program_slug)
+    views = []
+    for site in sites.order_by("district__name", "name"):
+        timetable = timetable_for(site)
+        state = open_state(timetable, at)
+        if open_now and not state.is_open:
+            continue
+        hours = tuple(sorted(site.opening_hours.all(), key=lambda h: (h.weekday, h.opens_at)))
+        views.append(SiteView(site, state, hours, timetable.has_hours))
+    return views
+
+
+@dataclass(frozen=True)
+class FeeView:
+    fee: Fee
+    quote: analytics.FeeQuote
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProgramMatch:
+    program: Program
+    verdict: analytics.Verdict
+    reasons: tuple[str, ...]
+    requirements: tuple[str, ...]
+    fees: tuple[FeeView, ...]
+
+
+def match_programs(*, facts: dict, today_year: int) -> list[ProgramMatch]:
+    """Every citizen-facing programme judged for one person: eligible first, then unknown, then not.
+
+    ``facts`` uses the keys of analytics.PERSON_FACTS; absent facts make rules
+    that need them undecided. Nothing about the person is stored.
+    """
+    medians = median_income_table()
+    names = district_names()
+    order = {analytics.Verdict.ELIGIBLE: 0, analytics.Verdict.UNKNOWN: 1, analytics.Verdict.NOT_ELIGIBLE: 2}
+    matches = []
+    for program in _program_queryset().filter(is_citizen_facing=True).order_by("source", "project_number", "name"):
+        rules = program.rule_dicts()
+        result = analytics.evaluate_person(rules, facts, year=today_year, medians=medians)
+        fees = []
+        for fee in program.fees.all():
+            quote = analytics.quote_fee(fee.as_dict(), facts, year=today_year, medians=medians)
+            reasons = tuple(explain_outcome(o, names) for o in quote.reduction.outcomes) if quote.reduction else ()
+            fees.append(FeeView(fee, quote, reasons))
+        matches.append(
+            ProgramMatch(
+                program=program,
+                verdict=result.verdict,
+                reasons=tuple(explain_outcome(outcome, names) for outcome in result.outcomes),
+                requirements=tuple(describe_rule(rule, names) for rule in rules),
+                fees=tuple(fees),
+            )
+        )
+    matches.sort(key=lambda match: order[match.verdict])
+    return matches
+
+
+def program_requirements(program: Program) -> list[str]:
+    """The programme's rules as sentences, for its page."""
+    names = district_names()
+    return [describe_rule(rule, names) for rule in program.rule_dicts()]
