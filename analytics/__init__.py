@@ -6,6 +6,7 @@ the Django project is the bridge that extracts rows and stores results.
 """
 
 from analytics._eligibility import (
+    FACT_SCHEMA,
     FIELDS,
     HOUSING_TYPES,
     OPERATORS,
@@ -31,6 +32,7 @@ from analytics._eligibility import (
 )
 
 __all__ = [
+    "FACT_SCHEMA",
     "FIELDS",
     "HOUSING_TYPES",
     "OPERATORS",

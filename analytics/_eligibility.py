@@ -344,7 +344,7 @@ def eligibility_expression(rules: Sequence[Mapping[str, Any]]) -> pl.Expr:
     return pl.all_horizontal(parts)
 
 
-_FACT_DTYPES = {
+FACT_SCHEMA = {
     "age": pl.Int64,
     "household_size": pl.Int64,
     "monthly_income_krw": pl.Int64,
@@ -362,11 +362,12 @@ def prepare_population(population: pl.DataFrame | pl.LazyFrame, *, year: int, me
     lazy = lazy.with_columns(
         [
             (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
-            for name, dtype in _FACT_DTYPES.items()
+            for name, dtype in FACT_SCHEMA.items()
         ]
     )
     max_size = max(30, max((size for (y, size) in medians.amounts if y == year), default=1))
-    return lazy.join(medians.frame(year, max_size).lazy(), on="household_size", how="left")
+    # Row order is part of the contract: callers zip results back to their input.
+    return lazy.join(medians.frame(year, max_size).lazy(), on="household_size", how="left", maintain_order="left")
 
 
 def evaluate_population(

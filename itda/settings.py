@@ -101,6 +101,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise warns when the folder is missing, which it is until the first collectstatic.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Production serves hashed, compressed files collected by `collectstatic`; development and tests
 # serve straight from the apps' static folders.
 STATIC_MANIFEST = env_bool("ITDA_STATIC_MANIFEST", default=not DEBUG)

@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+from django.contrib.auth.hashers import make_password
 
 from itda.accounts.models import Team, User
 from itda.places.models import District
@@ -30,9 +33,14 @@ class Cast:
     other_team: Team
 
 
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # Hashing is deliberately slow; the whole cast shares one hash of the same test password.
+    return make_password(PASSWORD)
+
+
 def _user(username: str, role: str, team: Team | None, display_name: str) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, role=role, team=team, display_name=display_name)
-    return user
+    return User.objects.create(username=username, password=_password_hash(), role=role, team=team, display_name=display_name)
 
 
 def make_cast() -> Cast:

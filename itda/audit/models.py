@@ -25,6 +25,7 @@ class AuditEntry(models.Model):
     target_type = models.CharField(max_length=60)
     target_id = models.CharField(max_length=40, blank=True)
     person_id = models.BigIntegerField(null=True, blank=True, db_index=True, help_text=_("The person whose data it is."))
+    listed_person_ids = models.JSONField(default=list, blank=True, help_text=_("For a list shown: every person on it."))
     fields = models.JSONField(default=list, blank=True, help_text=_("Names of the fields read or changed; never values."))
     reason = models.CharField(max_length=200, blank=True)
     path = models.CharField(max_length=200, blank=True)

@@ -1,4 +1,13 @@
 from django.urls import path
 
+from itda.console import views
+
 app_name = "console"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("people/", views.person_list, name="person_list"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<int:person_id>/", views.person_detail, name="person_detail"),
+    path("people/<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:person_id>/consent/", views.person_consent, name="person_consent"),
+]

@@ -207,3 +207,11 @@ def program_requirements(program: Program) -> list[str]:
     """The programme's rules as sentences, for its page."""
     names = district_names()
     return [describe_rule(rule, names) for rule in program.rule_dicts()]
+
+
+def rules_by_program(*, citizen_facing_only: bool = True) -> dict[str, list[dict]]:
+    """Every programme's eligibility rules keyed by slug, for whole-population evaluation."""
+    programs = Program.objects.prefetch_related("eligibility_rules").order_by("slug")
+    if citizen_facing_only:
+        programs = programs.filter(is_citizen_facing=True)
+    return {program.slug: program.rule_dicts() for program in programs}

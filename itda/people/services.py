@@ -1,0 +1,139 @@
+"""Write use-cases for person records. Each runs in one transaction and writes its audit entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from itda.audit.services import record_access
+from itda.lib.privacy import contains_resident_registration_number
+from itda.people.models import Consent, Person
+from itda.people.permissions import can_change_person, can_work_with_people
+from itda.places.models import District, Dong
+
+
+class PersonChangeRefused(Exception):
+    """The acting user may not make this change."""
+
+
+class PersonDataInvalid(Exception):
+    """The data cannot be stored; ``errors`` maps field names to Korean-first messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    name: str
+    district: District
+    birth_year: int | None = None
+    sex: str = ""
+    phone: str = ""
+    dong: Dong | None = None
+    address: str = ""
+    household_size: int = 1
+    housing_type: str = ""
+    tenure: str = ""
+    has_disability: bool | None = None
+
+
+_TEXT_FIELDS = ("name", "phone", "address")
+_FIELDS = ("name", "birth_year", "sex", "phone", "district", "dong", "address", "household_size", "housing_type", "tenure", "has_disability")
+
+
+def _check(details: PersonDetails, now: datetime) -> None:
+    errors = {}
+    for name in _TEXT_FIELDS:
+        if contains_resident_registration_number(getattr(details, name)):
+            errors[name] = "주민등록번호는 저장하지 않습니다. 지워 주세요. (Resident registration numbers are never stored.)"
+    if not details.name.strip():
+        errors["name"] = "이름을 입력하세요. (Enter a name.)"
+    if details.birth_year is not None and not 1900 <= details.birth_year <= now.year:
+        errors["birth_year"] = f"출생연도는 1900–{now.year} 사이여야 합니다. (Birth year must be 1900–{now.year}.)"
+    if not 1 <= details.household_size <= 30:
+        errors["household_size"] = "가구원 수는 1–30명입니다. (Household size must be 1–30.)"
+    if details.dong is not None and details.dong.district_id != details.district.pk:
+        errors["dong"] = "행정동이 선택한 자치구에 속하지 않습니다. (The dong is not in that district.)"
+    if errors:
+        raise PersonDataInvalid(errors)
+
+
+def register_person(*, actor, details: PersonDetails, consent_wording_version: str, now: datetime) -> Person:
+    """Create a person record with the person's consent to keep a case record.
+
+    The actor must work with people and, for district roles, the person must live
+    in their district. Raises PersonChangeRefused or PersonDataInvalid.
+    """
+    if not can_work_with_people(actor):
+        raise PersonChangeRefused("role")
+    _check(details, now)
+    person = Person(**{name: getattr(details, name) for name in _FIELDS})
+    if not can_change_person(actor, person):
+        raise PersonChangeRefused("district")
+    with transaction.atomic():
+        person.save()
+        Consent.objects.create(
+            person=person,
+            purpose=Consent.Purpose.CASE_RECORD,
+            wording_version=consent_wording_version,
+            given_at=now,
+            recorded_by=actor,
+        )
+        record_access(actor=actor, action="CREATE", target=person, person_id=person.pk, fields=_FIELDS, at=now)
+        record_access(actor=actor, action="CREATE", target_type="people.consent", target_id=person.pk, person_id=person.pk,
+                      fields=["CASE_RECORD"], at=now)
+    return person
+
+
+def update_person(*, actor, person: Person, details: PersonDetails, now: datetime) -> Person:
+    """Change a person's details; the audit entry names the fields that changed, not their values.
+
+    Moving a person to another district is allowed only to an administrator or a
+    worker of the new district. Raises PersonChangeRefused or PersonDataInvalid.
+    """
+    if not can_change_person(actor, person):
+        raise PersonChangeRefused("scope")
+    _check(details, now)
+    changed = [name for name in _FIELDS if getattr(person, name) != getattr(details, name)]
+    if not changed:
+        return person
+    with transaction.atomic():
+        for name in changed:
+            setattr(person, name, getattr(details, name))
+        if not can_change_person(actor, person):
+            raise PersonChangeRefused("district")
+        person.save()
+        record_access(actor=actor, action="UPDATE", target=person, person_id=person.pk, fields=changed, at=now)
+    return person
+
+
+def record_consent(*, actor, person: Person, purpose: str, wording_version: str, now: datetime) -> Consent:
+    """Record a consent for a purpose; a consent already active for that purpose is kept as it is."""
+    if not (can_change_person(actor, person) or (actor.is_authenticated and person.user_id == actor.pk)):
+        raise PersonChangeRefused("scope")
+    with transaction.atomic():
+        consent = Consent.objects.filter(person=person, purpose=purpose, withdrawn_at__isnull=True).first()
+        if consent is None:
+            consent = Consent.objects.create(
+                person=person, purpose=purpose, wording_version=wording_version, given_at=now, recorded_by=actor
+            )
+            record_access(actor=actor, action="CREATE", target=consent, person_id=person.pk, fields=[purpose], at=now)
+    return consent
+
+
+def withdraw_consent(*, actor, person: Person, purpose: str, now: datetime) -> Consent | None:
+    """Withdraw the active consent for a purpose. Returns it, or None when none was active."""
+    if not (can_change_person(actor, person) or (actor.is_authenticated and person.user_id == actor.pk)):
+        raise PersonChangeRefused("scope")
+    with transaction.atomic():
+        consent = Consent.objects.select_for_update().filter(person=person, purpose=purpose, withdrawn_at__isnull=True).first()
+        if consent is None:
+            return None
+        consent.withdrawn_at = now
+        consent.save(update_fields=["withdrawn_at"])
+        record_access(actor=actor, action="UPDATE", target=consent, person_id=person.pk, fields=["withdrawn_at"], at=now)
+    return consent
