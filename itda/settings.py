@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "itda.places",
     "itda.programs",
     "itda.people",
+    "itda.cases",
+    "itda.contacts",
     "itda.portal",
     "itda.console",
     "itda.api",
