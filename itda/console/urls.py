@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from itda.console import views
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("people/<int:person_id>/", views.person_detail, name="person_detail"),
     path("people/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:person_id>/consent/", views.person_consent, name="person_consent"),
+    # Areas added by later issues; each module's names join the console namespace.
+    path("helpline/", include("itda.console.helpline_urls")),
+    path("referrals/", include("itda.console.referral_urls")),
+    path("care/", include("itda.console.care_urls")),
+    path("check-ins/", include("itda.console.checkin_urls")),
+    path("insights/", include("itda.console.insight_urls")),
 ]

@@ -1,0 +1,3 @@
+"""Console pages: care. Names live in the console namespace."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Console pages: checkin. Names live in the console namespace."""
+
+urlpatterns: list = []

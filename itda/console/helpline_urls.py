@@ -1,0 +1,3 @@
+"""Console pages: helpline. Names live in the console namespace."""
+
+urlpatterns: list = []

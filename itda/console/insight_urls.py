@@ -1,0 +1,3 @@
+"""Console pages: insight. Names live in the console namespace."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Console pages: referral. Names live in the console namespace."""
+
+urlpatterns: list = []
