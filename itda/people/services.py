@@ -137,3 +137,21 @@ def withdraw_consent(*, actor, person: Person, purpose: str, now: datetime) -> C
         consent.save(update_fields=["withdrawn_at"])
         record_access(actor=actor, action="UPDATE", target=consent, person_id=person.pk, fields=["withdrawn_at"], at=now)
     return consent
+
+
+def register_self(*, user, name: str, district: District, birth_year: int | None, now: datetime) -> Person:
+    """Create (or return) the person record of a signed-in citizen, kept only with their consent.
+
+    Used when a citizen chooses to save something (self-check results, a request to
+    be contacted). The CASE_RECORD consent is recorded by the caller with the
+    wording the citizen saw. Raises PersonDataInvalid.
+    """
+    existing = Person.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    details = PersonDetails(name=name, district=district, birth_year=birth_year)
+    _check(details, now)
+    with transaction.atomic():
+        person = Person.objects.create(name=name, district=district, birth_year=birth_year, user=user)
+        record_access(actor=user, action="CREATE", target=person, person_id=person.pk, fields=["name", "district", "birth_year"], at=now)
+    return person

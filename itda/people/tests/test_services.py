@@ -124,3 +124,15 @@ def test_withdrawing_a_consent_that_was_never_given_changes_nothing(cast, home):
 
     assert withdraw_consent(actor=cast.social_worker, person=person, purpose="CONTACT", now=NOW) is None
     assert not AuditEntry.objects.filter(person_id=person.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_citizen_registers_themselves_once(cast, home):
+    from itda.people.services import register_self
+
+    first = register_self(user=cast.citizen, name="시민 하늘", district=home, birth_year=1960, now=NOW)
+    again = register_self(user=cast.citizen, name="시민 하늘", district=home, birth_year=1960, now=NOW)
+
+    assert first.pk == again.pk
+    assert (first.user, first.birth_year) == (cast.citizen, 1960)
+    assert AuditEntry.objects.filter(action="CREATE", person_id=first.pk, actor=cast.citizen).count() == 1
