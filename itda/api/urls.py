@@ -1,4 +1,12 @@
-from django.urls import path
+"""The JSON API under /api/v1/ (OpenAPI schema at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from django.urls import include, path
+
+from itda.api.api import api
 
 app_name = "api"
-urlpatterns: list = []
+
+# ninja's own URL names ("openapi-json", "programs", ...) go straight into the "api" namespace,
+# which ninja's docs page reverses as f"{urls_namespace}:openapi-json".
+patterns, _ninja_app_name, _namespace = api.urls
+urlpatterns = [path("v1/", include(patterns))]
