@@ -25,7 +25,8 @@ from ninja.renderers import JSONRenderer
 
 import analytics
 from itda.api import schemas
-from itda.places.models import District, DistrictIndicator
+from itda.places.models import District
+from itda.places.queries import latest_indicator_by_district
 from itda.programs import hsds, queries
 from itda.programs.explain import describe_rule
 from itda.programs.hours import SEOUL
@@ -407,9 +408,7 @@ ONE_PERSON_SHARE = "one_person_household_ratio"
 @directory.get("/districts", response=list[schemas.DistrictOut], url_name="districts")
 def list_districts(request: HttpRequest):
     """The 25 districts with the latest share of one-person households (Statistics Korea census)."""
-    latest: dict[int, DistrictIndicator] = {}
-    for indicator in DistrictIndicator.objects.filter(indicator=ONE_PERSON_SHARE, district__isnull=False).order_by("year"):
-        latest[indicator.district_id] = indicator
+    latest = latest_indicator_by_district(indicator=ONE_PERSON_SHARE)
     result = []
     for district in District.objects.order_by("code"):
         indicator = latest.get(district.pk)
