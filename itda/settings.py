@@ -109,6 +109,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "itda" / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 # WhiteNoise warns when the folder is missing, which it is until the first collectstatic.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,12 @@
 from django.urls import path
 
+from itda.portal import views
+
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("programs/", views.program_list, name="program_list"),
+    path("programs/<slug:slug>/", views.program_detail, name="program_detail"),
+    path("what-can-i-get/", views.wizard, name="wizard"),
+    path("sites/", views.site_list, name="site_list"),
+]

@@ -170,6 +170,7 @@ class ProgramMatch:
     reasons: tuple[str, ...]
     requirements: tuple[str, ...]
     fees: tuple[FeeView, ...]
+    missing: tuple[str, ...] = ()  # names of the facts that would decide the undecided rules
 
 
 def match_programs(*, facts: dict, today_year: int) -> list[ProgramMatch]:
@@ -197,6 +198,7 @@ def match_programs(*, facts: dict, today_year: int) -> list[ProgramMatch]:
                 reasons=tuple(explain_outcome(outcome, names) for outcome in result.outcomes),
                 requirements=tuple(describe_rule(rule, names) for rule in rules),
                 fees=tuple(fees),
+                missing=tuple(dict.fromkeys(name for outcome in result.undecided for name in outcome.missing)),
             )
         )
     matches.sort(key=lambda match: order[match.verdict])
