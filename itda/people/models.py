@@ -75,7 +75,7 @@ class Consent(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=30, choices=Purpose.choices)
-    wording_version = models.CharField(max_length=20)
+    wording_version = models.CharField(max_length=40)
     given_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from itda.portal import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("programs/<slug:slug>/", views.program_detail, name="program_detail"),
     path("what-can-i-get/", views.wizard, name="wizard"),
     path("sites/", views.site_list, name="site_list"),
+    path("self-check/", include("itda.portal.selfcheck_urls")),
 ]
