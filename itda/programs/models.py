@@ -28,6 +28,9 @@ class Need(models.Model):
     icon = models.CharField(max_length=8, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    # Only for the directory cache's fingerprint (queries._directory), never for business decisions.
+    updated_at = models.DateTimeField(auto_now=True)
+
     class Meta:
         verbose_name = _("need")
         verbose_name_plural = _("needs")
@@ -50,6 +53,9 @@ class Provider(models.Model):
     description_en = models.TextField(blank=True)
     phone = models.CharField(max_length=20, blank=True)
     website = models.URLField(blank=True)
+
+    # Only for the directory cache's fingerprint (queries._directory), never for business decisions.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("provider")
@@ -111,6 +117,9 @@ class Program(models.Model):
     eligibility_note = models.TextField(blank=True)
     eligibility_note_en = models.TextField(blank=True)
     source_reference = models.CharField(max_length=200, blank=True)
+
+    # Only for the directory cache's fingerprint (queries._directory), never for business decisions.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("program")
@@ -186,6 +195,9 @@ class Site(models.Model):
     hours_note_en = models.CharField(max_length=200, blank=True)
     source_reference = models.CharField(max_length=200, blank=True)
 
+    # Only for the directory cache's fingerprint (queries._directory), never for business decisions.
+    updated_at = models.DateTimeField(auto_now=True)
+
     class Meta:
         verbose_name = _("site")
         verbose_name_plural = _("sites")
@@ -226,6 +238,9 @@ class OpeningHours(models.Model):
     opens_at = models.TimeField()
     closes_at = models.TimeField()
 
+    # Only for the directory cache's fingerprint (queries._directory), never for business decisions.
+    updated_at = models.DateTimeField(auto_now=True)
+
     class Meta:
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
@@ -250,6 +265,9 @@ class SiteClosure(models.Model):
     end_date = models.DateField(help_text=_("Exclusive: the first day open again."))
     reason = models.CharField(max_length=200, blank=True)
 
+    # Only for the directory cache's fingerprint (queries._directory), never for business decisions.
+    updated_at = models.DateTimeField(auto_now=True)
+
     class Meta:
         verbose_name = _("site closure")
         verbose_name_plural = _("site closures")
@@ -267,6 +285,9 @@ class EligibilityRule(models.Model):
     operator = models.CharField(max_length=10, choices=[(op, op) for op in analytics.OPERATORS])
     value = models.JSONField(null=True, blank=True)
     source_note = models.CharField(max_length=200, blank=True)
+
+    # Only for the directory cache's fingerprint (queries._directory), never for business decisions.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("eligibility rule")
@@ -297,6 +318,9 @@ class Fee(models.Model):
     reduction_rules = models.JSONField(default=list, blank=True)
     note = models.CharField(max_length=200, blank=True)
     note_en = models.CharField(max_length=200, blank=True)
+
+    # Only for the directory cache's fingerprint (queries._directory), never for business decisions.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("fee")
@@ -344,6 +368,9 @@ class MedianIncome(models.Model):
     monthly_krw = models.PositiveIntegerField()
     legal_basis = models.CharField(max_length=120)
     sources = models.CharField(max_length=400, blank=True)
+
+    # Only for the directory cache's fingerprint (queries._directory), never for business decisions.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("standard median income")

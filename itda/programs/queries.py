@@ -3,28 +3,61 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import get_language
 
 import analytics
 from itda.places.models import District
 from itda.programs.explain import describe_rule, explain_outcome
 from itda.programs.hours import OpenState, Timetable, WeeklyPeriod, open_state
-from itda.programs.models import Fee, MedianIncome, Need, OpeningHours, Program, Site
+from itda.programs.models import (
+    EligibilityRule,
+    Fee,
+    MedianIncome,
+    Need,
+    OpeningHours,
+    Program,
+    Provider,
+    Site,
+    SiteClosure,
+)
+
+_DIRECTORY_MODELS = (Need, Provider, Program, Site, OpeningHours, SiteClosure, EligibilityRule, Fee, MedianIncome)
 
 
-def median_income_table() -> analytics.MedianIncomeTable:
-    """Every loaded standard median income, as the analytics package takes it."""
-    return analytics.MedianIncomeTable(
-        {(row.year, row.household_size): row.monthly_krw for row in MedianIncome.objects.all()}
+@dataclass(frozen=True)
+class _Directory:
+    """The whole directory, loaded once per process and shared read-only by every request."""
+
+    fingerprint: tuple
+    programs: tuple[Program, ...]
+    by_slug: dict[str, Program]
+    needs: tuple[Need, ...]
+    medians: analytics.MedianIncomeTable
+    haystacks: dict[int, str]
+
+
+_directory_lock = threading.Lock()
+_directory_snapshot: _Directory | None = None
+
+
+def _fingerprint() -> tuple:
+    """Row count and latest change of every directory table, in one query.
+
+    Any write through the ORM (loader, back office, tests) moves it, so a stale
+    snapshot is never served, while an unchanged directory costs one small query.
+    """
+    sql = " UNION ALL ".join(
+        f"SELECT COUNT(*), MAX(updated_at) FROM {model._meta.db_table}" for model in _DIRECTORY_MODELS  # noqa: S608 - our table names
     )
-
-
-def district_names() -> dict[str, str]:
-    """District code → name in the page's language."""
-    return {district.code: district.display_name for district in District.objects.all()}
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(tuple(str(value) for value in row) for row in cursor.fetchall())
 
 
 def _program_queryset() -> QuerySet[Program]:
@@ -33,16 +66,56 @@ def _program_queryset() -> QuerySet[Program]:
         "eligibility_rules",
         "fees",
         "opening_hours",
-        Prefetch("sites", queryset=Site.objects.select_related("district").prefetch_related("opening_hours", "closures")),
+        Prefetch(
+            "sites",
+            queryset=Site.objects.select_related("district")
+            .defer("district__boundary_geojson")
+            .prefetch_related("opening_hours", "closures"),
+        ),
     )
+
+
+def _directory() -> _Directory:
+    """The current directory snapshot, reloaded only when the fingerprint moved."""
+    global _directory_snapshot  # noqa: PLW0603 - the per-process cache
+    fingerprint = _fingerprint()
+    snapshot = _directory_snapshot
+    if snapshot is not None and snapshot.fingerprint == fingerprint:
+        return snapshot
+    with _directory_lock:
+        programs = tuple(_program_queryset().order_by("source", "project_number", "name"))
+        snapshot = _Directory(
+            fingerprint=fingerprint,
+            programs=programs,
+            by_slug={program.slug: program for program in programs},
+            needs=tuple(Need.objects.order_by("position", "code")),
+            medians=analytics.MedianIncomeTable(
+                {(row.year, row.household_size): row.monthly_krw for row in MedianIncome.objects.all()}
+            ),
+            haystacks={program.pk: _haystack(program) for program in programs},
+        )
+        _directory_snapshot = snapshot
+    return snapshot
+
+
+def median_income_table() -> analytics.MedianIncomeTable:
+    """Every loaded standard median income, as the analytics package takes it."""
+    return _directory().medians
+
+
+def district_names() -> dict[str, str]:
+    """District code → name in the page's language (without loading boundaries)."""
+    english = get_language() == "en"
+    rows = District.objects.values_list("code", "name", "name_en")
+    return {code: (name_en if english else name) for code, name, name_en in rows}
 
 
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", "", text or "").lower()
 
 
-def _matches_text(program: Program, tokens: list[str]) -> bool:
-    haystack = _normalise(
+def _haystack(program: Program) -> str:
+    return _normalise(
         " ".join(
             [
                 program.name,
@@ -57,7 +130,6 @@ def _matches_text(program: Program, tokens: list[str]) -> bool:
             ]
         )
     )
-    return all(token in haystack for token in tokens)
 
 
 def _allows(program: Program, facts: dict, year: int, medians: analytics.MedianIncomeTable) -> bool:
@@ -84,23 +156,22 @@ def search_programs(
     names, summaries, descriptions, needs and site names, ignoring spaces, so
     "병원 동행" finds 병원안심동행.
     """
-    programs = _program_queryset()
-    if not include_infrastructure:
-        programs = programs.filter(is_citizen_facing=True)
-    if need_code:
-        programs = programs.filter(needs__code=need_code)
+    directory = _directory()
     tokens = [_normalise(token) for token in query.split() if token.strip()]
     facts: dict = {}
     if district_code:
         facts["district"] = district_code
     if age is not None:
         facts["age"] = age
-    medians = median_income_table() if facts else analytics.MedianIncomeTable({})
     result = []
-    for program in programs.order_by("source", "project_number", "name"):
-        if tokens and not _matches_text(program, tokens):
+    for program in directory.programs:
+        if not include_infrastructure and not program.is_citizen_facing:
             continue
-        if facts and not _allows(program, facts, today_year, medians):
+        if need_code and need_code not in {need.code for need in program.needs.all()}:
+            continue
+        if tokens and not all(token in directory.haystacks[program.pk] for token in tokens):
+            continue
+        if facts and not _allows(program, facts, today_year, directory.medians):
             continue
         result.append(program)
     return result
@@ -108,11 +179,14 @@ def search_programs(
 
 def get_program(*, slug: str) -> Program:
     """One programme with everything its page shows. Raises Program.DoesNotExist."""
-    return _program_queryset().get(slug=slug)
+    program = _directory().by_slug.get(slug)
+    if program is None:
+        raise Program.DoesNotExist(slug)
+    return program
 
 
 def needs() -> list[Need]:
-    return list(Need.objects.order_by("position", "code"))
+    return list(_directory().needs)
 
 
 def timetable_for(owner: Site | Program) -> Timetable:
@@ -179,11 +253,14 @@ def match_programs(*, facts: dict, today_year: int) -> list[ProgramMatch]:
     ``facts`` uses the keys of analytics.PERSON_FACTS; absent facts make rules
     that need them undecided. Nothing about the person is stored.
     """
-    medians = median_income_table()
+    directory = _directory()
+    medians = directory.medians
     names = district_names()
     order = {analytics.Verdict.ELIGIBLE: 0, analytics.Verdict.UNKNOWN: 1, analytics.Verdict.NOT_ELIGIBLE: 2}
     matches = []
-    for program in _program_queryset().filter(is_citizen_facing=True).order_by("source", "project_number", "name"):
+    for program in directory.programs:
+        if not program.is_citizen_facing:
+            continue
         rules = program.rule_dicts()
         result = analytics.evaluate_person(rules, facts, year=today_year, medians=medians)
         fees = []
