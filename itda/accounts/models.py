@@ -15,6 +15,7 @@ class Team(models.Model):
         DONG_CENTRE = "DONG_CENTRE", _("Dong community centre")
         HEALTH_CENTRE = "HEALTH_CENTRE", _("Public health centre")
         MENTAL_HEALTH_CENTRE = "MENTAL_HEALTH_CENTRE", _("Mental health welfare centre")
+        PRIMARY_CLINIC = "PRIMARY_CLINIC", _("Primary care clinic")
         HELPLINE = "HELPLINE", _("Loneliness line 120")
         CONTROL_ROOM = "CONTROL_ROOM", _("Isolation prevention control room")
         CITY = "CITY", _("Seoul city hall")

@@ -15,7 +15,13 @@ from django.views.decorators.http import require_http_methods
 from itda.console.forms import CONSENT_WORDING_VERSION, ConsentForm, PersonForm
 from itda.people import queries as people_queries
 from itda.people import services as people_services
-from itda.people.permissions import PersonNotVisible, can_change_person, can_work_with_people, get_person_for_worker
+from itda.people.permissions import (
+    PersonNotVisible,
+    can_change_person,
+    can_record_consent,
+    can_work_with_people,
+    get_person_for_worker,
+)
 
 
 def _console_view(*, people: bool):
@@ -76,7 +82,13 @@ def person_detail(request, person_id: int):
     return render(
         request,
         "console/person_detail.html",
-        {"person": person, "consents": consents, "can_change": can_change_person(request.user, person), "consent_form": ConsentForm()},
+        {
+            "person": person,
+            "consents": consents,
+            "can_change": can_change_person(request.user, person),
+            "can_record_consent": can_record_consent(request.user, person),
+            "consent_form": ConsentForm(),
+        },
     )
 
 
@@ -137,7 +149,7 @@ def person_consent(request, person_id: int):
         person = get_person_for_worker(request.user, person_id)
     except PersonNotVisible:
         raise Http404 from None
-    if not can_change_person(request.user, person):
+    if not can_record_consent(request.user, person):
         raise PermissionDenied
     form = ConsentForm(request.POST)
     if not form.is_valid():

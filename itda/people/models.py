@@ -39,6 +39,10 @@ class Person(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="person"
     )
+    household_ref = models.CharField(
+        max_length=40, blank=True, db_index=True,
+        help_text=_("The household's id in the population data the risk score runs on, when known."),
+    )
     is_synthetic = models.BooleanField(default=False, help_text=_("Generated demo data, never a real person."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,7 +1,9 @@
 """Access functions for person records. Every person-level read goes through these.
 
 Who may see a person:
-- a social worker or health-centre staff member: people in their team's district;
+- a social worker or health-centre staff member: people in their team's district — except staff of a
+  primary care clinic, who see only the people on their own caseload or in a referral their clinic sent
+  or received (a clinic screens its patients; it does not browse the district);
 - a counsellor of the 120 line (a city-wide team): anyone, because callers come from every district;
 - an administrator: anyone (every read is audited like everyone else's);
 - a citizen: only their own record;
@@ -11,9 +13,9 @@ Who may see a person:
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from itda.accounts.models import User
+from itda.accounts.models import Team, User
 from itda.people.models import Person
 
 
@@ -44,6 +46,12 @@ def get_people_for_worker(user) -> QuerySet[Person]:
     if user.role in _CITY_WIDE_ROLES:
         return people
     if user.role in _DISTRICT_ROLES:
+        if _is_clinic(user):
+            return people.filter(
+                Q(case_assignments__worker=user, case_assignments__end_at__isnull=True)
+                | Q(referrals__from_team_id=user.team_id)
+                | Q(referrals__to_team_id=user.team_id)
+            ).distinct()
         district_id = user.district_id_scope
         if district_id is None:
             return people.none()
@@ -61,6 +69,10 @@ def get_person_for_worker(user, person_id: int) -> Person:
         raise PersonNotVisible(person_id) from None
 
 
+def _is_clinic(user) -> bool:
+    return user.team_id is not None and user.team.kind == Team.Kind.PRIMARY_CLINIC
+
+
 def can_change_person(user, person: Person) -> bool:
     """Only care workers in scope change a record; counsellors and citizens read only."""
     if not user.is_authenticated:
@@ -69,4 +81,26 @@ def can_change_person(user, person: Person) -> bool:
         return True
     if user.role not in _DISTRICT_ROLES:
         return False
-    return user.district_id_scope is not None and person.district_id == user.district_id_scope
+    if user.district_id_scope is None or person.district_id != user.district_id_scope:
+        return False
+    if _is_clinic(user) and person.pk is not None:
+        return get_people_for_worker(user).filter(pk=person.pk).exists()
+    return True
+
+
+def can_register_person(user, person: Person) -> bool:
+    """District workers register people of their district; 120-line counsellors register callers anywhere."""
+    if user.is_authenticated and user.role in _CITY_WIDE_ROLES:
+        return True
+    return can_change_person(user, person)
+
+
+def can_record_consent(user, person: Person) -> bool:
+    """Workers who may change the record, counsellors (who take consent on the phone), and the person themself."""
+    if not user.is_authenticated:
+        return False
+    if person.user_id == user.pk:
+        return True
+    if user.role in _CITY_WIDE_ROLES:
+        return True
+    return can_change_person(user, person)

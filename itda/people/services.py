@@ -10,7 +10,7 @@ from django.db import transaction
 from itda.audit.services import record_access
 from itda.lib.privacy import contains_resident_registration_number
 from itda.people.models import Consent, Person
-from itda.people.permissions import can_change_person, can_work_with_people
+from itda.people.permissions import can_change_person, can_record_consent, can_register_person, can_work_with_people
 from itda.places.models import District, Dong
 
 
@@ -72,7 +72,7 @@ def register_person(*, actor, details: PersonDetails, consent_wording_version: s
         raise PersonChangeRefused("role")
     _check(details, now)
     person = Person(**{name: getattr(details, name) for name in _FIELDS})
-    if not can_change_person(actor, person):
+    if not can_register_person(actor, person):
         raise PersonChangeRefused("district")
     with transaction.atomic():
         person.save()
@@ -113,7 +113,7 @@ def update_person(*, actor, person: Person, details: PersonDetails, now: datetim
 
 def record_consent(*, actor, person: Person, purpose: str, wording_version: str, now: datetime) -> Consent:
     """Record a consent for a purpose; a consent already active for that purpose is kept as it is."""
-    if not (can_change_person(actor, person) or (actor.is_authenticated and person.user_id == actor.pk)):
+    if not can_record_consent(actor, person):
         raise PersonChangeRefused("scope")
     with transaction.atomic():
         consent = Consent.objects.filter(person=person, purpose=purpose, withdrawn_at__isnull=True).first()
@@ -127,7 +127,7 @@ def record_consent(*, actor, person: Person, purpose: str, wording_version: str,
 
 def withdraw_consent(*, actor, person: Person, purpose: str, now: datetime) -> Consent | None:
     """Withdraw the active consent for a purpose. Returns it, or None when none was active."""
-    if not (can_change_person(actor, person) or (actor.is_authenticated and person.user_id == actor.pk)):
+    if not can_record_consent(actor, person):
         raise PersonChangeRefused("scope")
     with transaction.atomic():
         consent = Consent.objects.select_for_update().filter(person=person, purpose=purpose, withdrawn_at__isnull=True).first()

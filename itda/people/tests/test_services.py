@@ -136,3 +136,15 @@ def test_a_citizen_registers_themselves_once(cast, home):
     assert first.pk == again.pk
     assert (first.user, first.birth_year) == (cast.citizen, 1960)
     assert AuditEntry.objects.filter(action="CREATE", person_id=first.pk, actor=cast.citizen).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_120_counsellor_registers_a_caller_from_any_district_and_records_their_consent(cast):
+    other = District.objects.get(code=OTHER_DISTRICT)
+
+    person = register_person(actor=cast.counsellor, details=PersonDetails(name="가상 전화 상담자", district=other), consent_wording_version="v1", now=NOW)
+    consent = record_consent(actor=cast.counsellor, person=person, purpose="CONTACT", wording_version="v1", now=NOW)
+
+    assert consent.recorded_by == cast.counsellor
+    with pytest.raises(PersonChangeRefused):
+        update_person(actor=cast.counsellor, person=person, details=PersonDetails(name="바뀐 이름", district=other), now=NOW)

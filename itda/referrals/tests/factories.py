@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from itda.accounts.models import Team, User
+from itda.cases.models import CaseAssignment
 from itda.people.models import Consent, Person
 from itda.places.models import District
 from itda.referrals.models import Referral
 from itda.referrals.services import send_referral
 from tests.personas import HOME_DISTRICT, Cast
 
-# Team.Kind has no primary-clinic kind yet (asked for in the issue 3 report); the clinic uses this code meanwhile.
-CLINIC_KIND = getattr(Team.Kind, "PRIMARY_CLINIC", "PRIMARY_CLINIC")
+CLINIC_KIND = Team.Kind.PRIMARY_CLINIC
 
 
 @dataclass
@@ -45,7 +45,8 @@ def make_person(name: str = "가상 주민 이슬", *, consent_to_share: bool = 
     return person
 
 
-def make_chain(cast: Cast) -> Chain:
+def make_chain(cast: Cast, patient: Person | None = None) -> Chain:
+    """The stethoscope chain's teams; the patient, when given, is on the clinic doctor's caseload (they screened them)."""
     home = District.objects.get(code=HOME_DISTRICT)
     clinic = Team.objects.create(name="가상 관악 으뜸의원", kind=CLINIC_KIND, district=home)
     mental = Team.objects.create(name="가상 관악구 정신건강복지센터", kind=Team.Kind.MENTAL_HEALTH_CENTRE, district=home)
@@ -54,6 +55,8 @@ def make_chain(cast: Cast) -> Chain:
     mental_worker = User.objects.create(
         username="persona-mental", role=User.Role.HEALTH_STAFF, team=mental, display_name="요원 잎"
     )
+    if patient is not None:
+        CaseAssignment.objects.create(person=patient, worker=doctor, team=clinic, role=CaseAssignment.Role.MEMBER, start_at=datetime(2026, 1, 1, tzinfo=UTC))
     return Chain(
         clinic=clinic,
         health_centre=health_centre,

@@ -108,7 +108,7 @@ def test_a_closed_referral_carries_its_outcome_and_a_declined_one_its_reason(cas
 
 @pytest.mark.django_db
 def test_a_chain_link_points_at_the_request_and_task_before_it(cast, person):
-    chain = make_chain(cast)
+    chain = make_chain(cast, patient=person)
     first = send_referral(
         actor=chain.doctor,
         person=person,

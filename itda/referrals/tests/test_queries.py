@@ -158,7 +158,7 @@ def test_a_referral_list_is_finished_last_and_newest_first(cast, person):
 
 @pytest.mark.django_db
 def test_the_stethoscope_chain_suggests_the_mental_health_centre_after_the_health_centre(cast, person):
-    chain = make_chain(cast)
+    chain = make_chain(cast, patient=person)
     first = send_referral(
         actor=chain.doctor, person=person, from_team=chain.clinic, to_team=chain.health_centre, reason="선별검사 양성",
         risk="HIGH", now=NOW, program_slug="life-linking-stethoscope",

@@ -353,7 +353,7 @@ def test_a_worker_moving_a_referral_someone_else_already_moved_is_told_to_reload
 
 @pytest.mark.django_db
 def test_the_stethoscope_chain_runs_clinic_to_health_centre_to_mental_health_centre_and_each_referrer_sees_it_close(cast, person):
-    chain = make_chain(cast)
+    chain = make_chain(cast, patient=person)
     first = send_referral(
         actor=chain.doctor,
         person=person,
@@ -405,7 +405,7 @@ def test_the_stethoscope_chain_runs_clinic_to_health_centre_to_mental_health_cen
 
 @pytest.mark.django_db
 def test_a_chain_continues_only_from_the_team_that_received_the_referral(cast, person):
-    chain = make_chain(cast)
+    chain = make_chain(cast, patient=person)
     first = send_referral(
         actor=chain.doctor,
         person=person,
