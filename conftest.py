@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,29 @@ from django.core.management import call_command
 ROOT = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+# The machine has no network but loopback: keep Chromium from trying to reach Google's services.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep browser tests and other users of the served copy on one xdist worker, so one served copy
+    (and one Chromium) serves them all instead of one per worker.
+
+    bin/test runs ``pytest -n 2 --dist loadgroup``; without xdist the group marker is inert.
+    """
+    for item in items:
+        if item.get_closest_marker("browser") is not None or "served_site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("served_site"))
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +54,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def cast(db):
-    from tests.personas import make_cast
+    from tests.personas import make_cast  # the app registry is ready only after conftest loads
 
     return make_cast()
 
@@ -45,8 +68,12 @@ class ServedSite:
     def manage(self, *args: str) -> str:
         """Run a management command against the served copy's database."""
         done = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=True
+            [sys.executable, "manage.py", *args], check=False, cwd=ROOT, env=self.env, capture_output=True, text=True
         )
+        if done.returncode != 0:
+            # Shown by pytest under "Captured stderr": the exception alone does not say what broke.
+            print(done.stdout[-2000:], done.stderr[-6000:], sep="\n", file=sys.stderr)
+            done.check_returncode()
         return done.stdout
 
 
@@ -74,17 +101,16 @@ def served_site(tmp_path_factory):
     for command in (("migrate", "-v0"), ("load_reference",), ("load_directory",), ("seed_demo_accounts", "--demo")):
         site.manage(*command)
     port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "itda.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
+    command = [sys.executable, "-m", "gunicorn", "itda.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    server = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
             urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310 - our own local server
             break
+        except urllib.error.HTTPError:
+            break  # any HTTP answer (even a 404 before the home page exists) means gunicorn is serving
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
@@ -97,7 +123,7 @@ def served_site(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # only browser runs pay for the import
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: run bin/test, which installs it with apt-get")
