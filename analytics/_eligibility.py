@@ -360,10 +360,7 @@ def prepare_population(population: pl.DataFrame | pl.LazyFrame, *, year: int, me
     lazy = population.lazy()
     present = set(lazy.collect_schema().names())
     lazy = lazy.with_columns(
-        [
-            (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
-            for name, dtype in FACT_SCHEMA.items()
-        ]
+        [(pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name) for name, dtype in FACT_SCHEMA.items()]
     )
     max_size = max(30, max((size for (y, size) in medians.amounts if y == year), default=1))
     # Row order is part of the contract: callers zip results back to their input.
@@ -384,9 +381,11 @@ def evaluate_population(
     malformed rule.
     """
     lazy = prepare_population(population, year=year, medians=medians)
-    return lazy.with_columns(
-        [eligibility_expression(rules).alias(key) for key, rules in programs.items()]
-    ).drop("_median_krw").collect()
+    return (
+        lazy.with_columns([eligibility_expression(rules).alias(key) for key, rules in programs.items()])
+        .drop("_median_krw")
+        .collect()
+    )
 
 
 def verdict_from_value(value: bool | None) -> Verdict:
@@ -406,9 +405,7 @@ class FeeQuote:
     reduction: PersonResult | None
 
 
-def quote_fee(
-    fee: Mapping[str, Any], facts: Mapping[str, Any], *, year: int, medians: MedianIncomeTable
-) -> FeeQuote:
+def quote_fee(fee: Mapping[str, Any], facts: Mapping[str, Any], *, year: int, medians: MedianIncomeTable) -> FeeQuote:
     """Price one fee for one person: the reduced amount when every reduction rule passes.
 
     ``fee`` holds ``amount_krw``, ``unit``, ``reduced_amount_krw`` and

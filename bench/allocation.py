@@ -141,19 +141,37 @@ def report(name: str, people, carers, policy: Policy) -> Result:
     check(optimised, people, carers)
     check(greedy, people, carers)
     high = {h.id for h in people if h.priority == 1}
-    print(f"\n## {name}: {len(people):,} households ({len(high):,} high risk), {len(carers):,} volunteers, "
-          f"capacity {sum(v.capacity for v in carers):,}")
-    header = ("", "wall s", "CPU s", "allocated", "unalloc.", "high unalloc.", "total km", "mean m", "same dong",
-              "kept/new/moved")
+    print(
+        f"\n## {name}: {len(people):,} households ({len(high):,} high risk), {len(carers):,} volunteers, "
+        f"capacity {sum(v.capacity for v in carers):,}"
+    )
+    header = (
+        "",
+        "wall s",
+        "CPU s",
+        "allocated",
+        "unalloc.",
+        "high unalloc.",
+        "total km",
+        "mean m",
+        "same dong",
+        "kept/new/moved",
+    )
     widths = (10, 7, 6, 10, 9, 14, 11, 8, 10, 0)
     print(" ".join(f"{text:>{width}}" if width else f" {text}" for text, width in zip(header, widths, strict=True)))
     runs = (("optimiser", optimised, optimised_seconds, optimised_cpu), ("greedy", greedy, greedy_seconds, greedy_cpu))
     for label, result, seconds, cpu in runs:
         allocated = len(result.assignments)
         cells = (
-            f"{label:10}", f"{seconds:7.2f}", f"{cpu:6.2f}", f"{allocated:10,}", f"{len(result.unallocated):9,}",
-            f"{len(high & set(result.unallocated)):14,}", f"{result.total_distance_m / 1000:11,.1f}",
-            f"{result.total_distance_m / max(1, allocated):8,.0f}", f"{same_dong_share(result, people, carers):10.1%}",
+            f"{label:10}",
+            f"{seconds:7.2f}",
+            f"{cpu:6.2f}",
+            f"{allocated:10,}",
+            f"{len(result.unallocated):9,}",
+            f"{len(high & set(result.unallocated)):14,}",
+            f"{result.total_distance_m / 1000:11,.1f}",
+            f"{result.total_distance_m / max(1, allocated):8,.0f}",
+            f"{same_dong_share(result, people, carers):10.1%}",
             f" {result.count('KEPT'):,}/{result.count('NEW'):,}/{result.count('MOVED'):,}",
         )
         print(" ".join(cells))
@@ -161,8 +179,10 @@ def report(name: str, people, carers, policy: Policy) -> Result:
         ratio = optimised.total_distance_m / greedy.total_distance_m
         print(f"distance ratio optimiser / greedy: {ratio:.3f} (same number allocated)")
     else:
-        print(f"distance ratio optimiser / greedy: {optimised.total_distance_m / greedy.total_distance_m:.3f} "
-              f"(optimiser allocates {len(optimised.assignments) - len(greedy.assignments):+,} households)")
+        print(
+            f"distance ratio optimiser / greedy: {optimised.total_distance_m / greedy.total_distance_m:.3f} "
+            f"(optimiser allocates {len(optimised.assignments) - len(greedy.assignments):+,} households)"
+        )
     print(f"unallocated, optimiser: {unallocated_text(optimised)}")
     print(f"unallocated, greedy:    {unallocated_text(greedy)}")
     verdict = "within" if optimised_seconds <= GOAL_SECONDS else "OVER"
@@ -180,8 +200,10 @@ def main() -> None:
     started = time.perf_counter()
     dongs = load_dongs()
     people, carers = make_population(dongs, options.households, options.volunteers, rng)
-    print(f"# allocation bench · seed {options.seed} · {len(dongs)} dongs · Python {platform.python_version()} · "
-          f"{platform.machine()} · set-up {time.perf_counter() - started:.1f} s")
+    print(
+        f"# allocation bench · seed {options.seed} · {len(dongs)} dongs · Python {platform.python_version()} · "
+        f"{platform.machine()} · set-up {time.perf_counter() - started:.1f} s"
+    )
 
     default = Policy()
     first = report("city (same district required, same dong preferred)", people, carers, default)
@@ -197,8 +219,9 @@ def main() -> None:
     report("incremental (pairs kept; +2,000 households, −100 volunteers)", week_later, staying, default)
 
     point_people, _ = make_population(dongs, options.households, 0, random.Random(options.seed + 1), household_points=True)
-    report("points (every household at its own place; 30 nearest arcs)", point_people, carers,
-           replace(default, candidate_limit=30))
+    report(
+        "points (every household at its own place; 30 nearest arcs)", point_people, carers, replace(default, candidate_limit=30)
+    )
 
 
 if __name__ == "__main__":

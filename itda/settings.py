@@ -17,7 +17,7 @@ SECRET_KEY = env_secret("ITDA_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("ITDA_SECRET_KEY (or ITDA_SECRET_KEY_FILE) is required when ITDA_DEBUG is off")
-    SECRET_KEY = "itda-development-only-key-never-use-in-production"
+    SECRET_KEY = "itda-development-only-key-never-use-in-production"  # noqa: S105 - DEBUG only
 
 ALLOWED_HOSTS = [host for host in os.environ.get("ITDA_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if host]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ITDA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]

@@ -24,7 +24,11 @@ class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)
     district = models.ForeignKey(
-        "places.District", on_delete=models.PROTECT, null=True, blank=True, related_name="teams",
+        "places.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="teams",
         help_text=_("Empty for city-wide teams."),
     )
     dong = models.ForeignKey("places.Dong", on_delete=models.PROTECT, null=True, blank=True, related_name="teams")

@@ -37,7 +37,12 @@ def home(request):
     if person is not None:
         with transaction.atomic():
             record_access(
-                actor=user, action="READ", target=person, person_id=person.pk, fields=["name", "district"], path=request.path,
+                actor=user,
+                action="READ",
+                target=person,
+                person_id=person.pk,
+                fields=["name", "district"],
+                path=request.path,
                 at=timezone.now(),
             )
     return render(

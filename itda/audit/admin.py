@@ -46,7 +46,9 @@ class AuditedModelAdmin(admin.ModelAdmin):
             obj = self.get_object(request, object_id)
             if obj is not None:
                 with transaction.atomic():
-                    record_access(actor=request.user, action="READ", target=obj, person_id=self._person_id(obj), path=request.path)
+                    record_access(
+                        actor=request.user, action="READ", target=obj, person_id=self._person_id(obj), path=request.path
+                    )
         return response
 
     def save_model(self, request, obj, form, change):

@@ -38,9 +38,13 @@ class CaseAssignment(models.Model):
                 fields=["person", "worker"], condition=models.Q(end_at__isnull=True), name="one_active_assignment_per_worker"
             ),
             models.CheckConstraint(
-                condition=models.Q(end_at__isnull=True) | models.Q(end_at__gt=models.F("start_at")), name="assignment_end_after_start"
+                condition=models.Q(end_at__isnull=True) | models.Q(end_at__gt=models.F("start_at")),
+                name="assignment_end_after_start",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.worker_id} → {self.person_id}"
 
     @property
     def is_active(self) -> bool:
@@ -73,7 +77,9 @@ class CareTask(models.Model):
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="care_tasks")
     household_ref = models.CharField(
-        max_length=40, blank=True, help_text=_("For outreach to a household not yet known as a person: its id in the population data.")
+        max_length=40,
+        blank=True,
+        help_text=_("For outreach to a household not yet known as a person: its id in the population data."),
     )
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="care_tasks")
     assignee = models.ForeignKey(

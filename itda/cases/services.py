@@ -39,7 +39,12 @@ def assign_worker(*, actor, person, worker, team: Team, role: str, now: datetime
         if existing is not None:
             return existing
         assignment = CaseAssignment.objects.create(
-            person=person, worker=worker, team=team, role=role, start_at=now, assigned_by=actor if getattr(actor, "pk", None) else None
+            person=person,
+            worker=worker,
+            team=team,
+            role=role,
+            start_at=now,
+            assigned_by=actor if getattr(actor, "pk", None) else None,
         )
         record_access(actor=actor, action="CREATE", target=assignment, person_id=person.pk, fields=["worker", "role"], at=now)
     return assignment
@@ -50,7 +55,9 @@ def end_assignment(*, actor, assignment: CaseAssignment, now: datetime) -> CaseA
     with transaction.atomic():
         updated = CaseAssignment.objects.filter(pk=assignment.pk, end_at__isnull=True).update(end_at=now)
         if updated:
-            record_access(actor=actor, action="UPDATE", target=assignment, person_id=assignment.person_id, fields=["end_at"], at=now)
+            record_access(
+                actor=actor, action="UPDATE", target=assignment, person_id=assignment.person_id, fields=["end_at"], at=now
+            )
     assignment.refresh_from_db()
     return assignment
 
@@ -99,7 +106,12 @@ def open_task(
                 created_at=now,
             )
             record_access(
-                actor=actor, action="CREATE", target=task, person_id=person.pk if person else None, fields=["kind", "assignee"], at=now
+                actor=actor,
+                action="CREATE",
+                target=task,
+                person_id=person.pk if person else None,
+                fields=["kind", "assignee"],
+                at=now,
             )
     except IntegrityError:
         if not dedupe_key:
@@ -121,7 +133,9 @@ def start_task(*, actor, task: CareTask, now: datetime) -> CareTask:
     return task
 
 
-def complete_task(*, actor, task: CareTask, outcome: str, now: datetime, next_step: NextStep | None = None) -> tuple[CareTask, CareTask | None]:
+def complete_task(
+    *, actor, task: CareTask, outcome: str, now: datetime, next_step: NextStep | None = None
+) -> tuple[CareTask, CareTask | None]:
     """Close a task with its outcome; returns (task, the next-step task or None).
 
     An UNREACHABLE outcome must come with a next step, which is opened in the same
@@ -129,10 +143,15 @@ def complete_task(*, actor, task: CareTask, outcome: str, now: datetime, next_st
     UnreachableNeedsNextStep, or TaskError when the task is already closed.
     """
     if outcome == UNREACHABLE and next_step is None:
-        raise UnreachableNeedsNextStep("연락이 닿지 않으면 다음 조치(다른 연락 수단, 방문)를 정해야 합니다 (unreachable needs a next step)")
+        raise UnreachableNeedsNextStep(
+            "연락이 닿지 않으면 다음 조치(다른 연락 수단, 방문)를 정해야 합니다 (unreachable needs a next step)"
+        )
     with transaction.atomic():
         closed = CareTask.objects.filter(pk=task.pk, status__in=[CareTask.Status.OPEN, CareTask.Status.IN_PROGRESS]).update(
-            status=CareTask.Status.DONE, outcome=outcome[:200], completed_at=now, completed_by=actor if getattr(actor, "pk", None) else None
+            status=CareTask.Status.DONE,
+            outcome=outcome[:200],
+            completed_at=now,
+            completed_by=actor if getattr(actor, "pk", None) else None,
         )
         if not closed:
             raise TaskError("이미 끝난 일입니다 (the task is already closed)")
@@ -156,3 +175,117 @@ def complete_task(*, actor, task: CareTask, outcome: str, now: datetime, next_st
             )
     task.refresh_from_db()
     return task, follow_up
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """One task for :func:`open_tasks_in_bulk`; the dedupe key is required there."""
+
+    team: Team
+    kind: str
+    title: str
+    due_at: datetime
+    dedupe_key: str
+    person: object = None
+    household_ref: str = ""
+    assignee: object = None
+    priority: int = CareTask.Priority.NORMAL
+    detail: str = ""
+
+
+def _id_ranges(ids: list[int]) -> list[str]:
+    """Sorted ids as runs ("5001-5400", "5402"): a bulk insert gives consecutive ids, so this stays short."""
+    runs: list[str] = []
+    start = previous = None
+    for value in sorted(ids):
+        if start is None:
+            start = previous = value
+        elif value == previous + 1:
+            previous = value
+        else:
+            runs.append(f"{start}-{previous}" if previous != start else str(start))
+            start = previous = value
+    if start is not None:
+        runs.append(f"{start}-{previous}" if previous != start else str(start))
+    return runs
+
+
+def _audit_bulk_creation(*, actor, tasks: list[CareTask], source_type: str, source_id: str, now: datetime) -> None:
+    """One audit entry per batch naming every task id (as runs); a batch whose runs do not fit one reason is split."""
+    prefix = f"{len(tasks)} tasks, ids "
+    chunk: list[str] = []
+    for part in _id_ranges([task.pk for task in tasks]):
+        if chunk and len(prefix) + len(",".join([*chunk, part])) > 200:
+            record_access(
+                actor=actor,
+                action="CREATE",
+                target_type="cases.caretask",
+                target_id=f"{source_type}:{source_id}"[:40],
+                fields=["kind", "household_ref", "team"],
+                reason=prefix + ",".join(chunk),
+                at=now,
+            )
+            chunk = []
+        chunk.append(part)
+    if chunk:
+        record_access(
+            actor=actor,
+            action="CREATE",
+            target_type="cases.caretask",
+            target_id=f"{source_type}:{source_id}"[:40],
+            fields=["kind", "household_ref", "team"],
+            reason=prefix + ",".join(chunk),
+            at=now,
+        )
+
+
+def open_tasks_in_bulk(
+    *, actor, tasks: list[NewTask], now: datetime, source_type: str = "", source_id: str | int = ""
+) -> tuple[list[CareTask], list[CareTask]]:
+    """Open many care tasks in one transaction, each once; returns (created, already existing by dedupe key).
+
+    For worklists of thousands, where one ``open_task`` per row would take a query round trip and an
+    audit entry each. Every task must carry a dedupe key. The batch is audited by one entry naming the
+    created task ids (more entries only if the ids do not fit one). If another process creates one of
+    the keys at the same moment, the whole batch is retried once against the keys then present.
+    Raises TaskError for a task without a dedupe key.
+    """
+    if any(not task.dedupe_key for task in tasks):
+        raise TaskError("일괄 생성에는 중복 방지 키가 필요합니다 (bulk tasks need a dedupe key)")
+    try:
+        return _create_tasks_once(actor=actor, tasks=tasks, now=now, source_type=source_type, source_id=str(source_id))
+    except IntegrityError:
+        return _create_tasks_once(actor=actor, tasks=tasks, now=now, source_type=source_type, source_id=str(source_id))
+
+
+def _create_tasks_once(
+    *, actor, tasks: list[NewTask], now: datetime, source_type: str, source_id: str
+) -> tuple[list[CareTask], list[CareTask]]:
+    with transaction.atomic():
+        existing = list(CareTask.objects.filter(dedupe_key__in=[task.dedupe_key for task in tasks]))
+        present = {task.dedupe_key for task in existing}
+        created = CareTask.objects.bulk_create(
+            [
+                CareTask(
+                    person=task.person,
+                    household_ref=task.household_ref,
+                    team=task.team,
+                    assignee=task.assignee,
+                    kind=task.kind,
+                    priority=task.priority,
+                    title=task.title,
+                    detail=task.detail,
+                    due_at=task.due_at,
+                    source_type=source_type,
+                    source_id=source_id,
+                    dedupe_key=task.dedupe_key,
+                    created_at=now,
+                )
+                for task in tasks
+                if task.dedupe_key not in present
+            ],
+            batch_size=1000,
+        )
+        if created:
+            _audit_bulk_creation(actor=actor, tasks=created, source_type=source_type, source_id=source_id, now=now)
+    return created, existing

@@ -27,7 +27,9 @@ class PersonForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.order_by("name"), to_field_name="code")
     dong = forms.ModelChoiceField(
-        label=_("Dong"), queryset=Dong.objects.select_related("district").order_by("district__name", "name"), required=False,
+        label=_("Dong"),
+        queryset=Dong.objects.select_related("district").order_by("district__name", "name"),
+        required=False,
         to_field_name="code",
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)

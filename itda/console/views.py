@@ -122,9 +122,16 @@ def person_edit(request, person_id: int):
     if not can_change_person(request.user, person):
         raise PermissionDenied
     initial = {
-        "name": person.name, "birth_year": person.birth_year, "sex": person.sex, "phone": person.phone,
-        "district": person.district.code, "dong": person.dong.code if person.dong else "", "address": person.address,
-        "household_size": person.household_size, "housing_type": person.housing_type, "tenure": person.tenure,
+        "name": person.name,
+        "birth_year": person.birth_year,
+        "sex": person.sex,
+        "phone": person.phone,
+        "district": person.district.code,
+        "dong": person.dong.code if person.dong else "",
+        "address": person.address,
+        "household_size": person.household_size,
+        "housing_type": person.housing_type,
+        "tenure": person.tenure,
         "has_disability": person.has_disability,
     }
     form = PersonForm(request.POST or None, initial=initial)
@@ -157,7 +164,11 @@ def person_consent(request, person_id: int):
     now = timezone.now()
     if form.cleaned_data["action"] == "give":
         people_services.record_consent(
-            actor=request.user, person=person, purpose=form.cleaned_data["purpose"], wording_version=CONSENT_WORDING_VERSION, now=now
+            actor=request.user,
+            person=person,
+            purpose=form.cleaned_data["purpose"],
+            wording_version=CONSENT_WORDING_VERSION,
+            now=now,
         )
     else:
         people_services.withdraw_consent(actor=request.user, person=person, purpose=form.cleaned_data["purpose"], now=now)

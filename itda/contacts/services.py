@@ -53,6 +53,11 @@ def log_contact(
             source_id=str(source_id),
         )
         record_access(
-            actor=actor, action="CREATE", target=contact, person_id=person.pk if person else None, fields=["outcome", "note"], at=started_at
+            actor=actor,
+            action="CREATE",
+            target=contact,
+            person_id=person.pk if person else None,
+            fields=["outcome", "note"],
+            at=started_at,
         )
     return contact

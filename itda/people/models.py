@@ -31,16 +31,14 @@ class Person(models.Model):
     dong = models.ForeignKey("places.Dong", on_delete=models.PROTECT, null=True, blank=True, related_name="people")
     address = models.CharField(_("address"), max_length=200, blank=True)
     household_size = models.PositiveSmallIntegerField(_("household size"), default=1)
-    housing_type = models.CharField(
-        max_length=20, blank=True, choices=[(code, code) for code in analytics.HOUSING_TYPES]
-    )
+    housing_type = models.CharField(max_length=20, blank=True, choices=[(code, code) for code in analytics.HOUSING_TYPES])
     tenure = models.CharField(max_length=20, blank=True, choices=[(code, code) for code in analytics.TENURES])
     has_disability = models.BooleanField(null=True, blank=True)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="person"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="person")
     household_ref = models.CharField(
-        max_length=40, blank=True, db_index=True,
+        max_length=40,
+        blank=True,
+        db_index=True,
         help_text=_("The household's id in the population data the risk score runs on, when known."),
     )
     is_synthetic = models.BooleanField(default=False, help_text=_("Generated demo data, never a real person."))
@@ -92,6 +90,9 @@ class Consent(models.Model):
                 fields=["person", "purpose"], condition=models.Q(withdrawn_at__isnull=True), name="one_active_consent_per_purpose"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.wording_version})"
 
     @property
     def is_active(self) -> bool:

@@ -13,8 +13,18 @@ from itda.people.permissions import get_people_for_worker, get_person_for_worker
 
 LIST_FIELDS = ("name", "birth_year", "district", "dong")
 DETAIL_FIELDS = (
-    "name", "birth_year", "sex", "phone", "district", "dong", "address", "household_size", "housing_type", "tenure",
-    "has_disability", "consents",
+    "name",
+    "birth_year",
+    "sex",
+    "phone",
+    "district",
+    "dong",
+    "address",
+    "household_size",
+    "housing_type",
+    "tenure",
+    "has_disability",
+    "consents",
 )
 
 

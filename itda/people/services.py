@@ -42,7 +42,19 @@ class PersonDetails:
 
 
 _TEXT_FIELDS = ("name", "phone", "address")
-_FIELDS = ("name", "birth_year", "sex", "phone", "district", "dong", "address", "household_size", "housing_type", "tenure", "has_disability")
+_FIELDS = (
+    "name",
+    "birth_year",
+    "sex",
+    "phone",
+    "district",
+    "dong",
+    "address",
+    "household_size",
+    "housing_type",
+    "tenure",
+    "has_disability",
+)
 
 
 def _check(details: PersonDetails, now: datetime) -> None:
@@ -84,8 +96,15 @@ def register_person(*, actor, details: PersonDetails, consent_wording_version: s
             recorded_by=actor,
         )
         record_access(actor=actor, action="CREATE", target=person, person_id=person.pk, fields=_FIELDS, at=now)
-        record_access(actor=actor, action="CREATE", target_type="people.consent", target_id=person.pk, person_id=person.pk,
-                      fields=["CASE_RECORD"], at=now)
+        record_access(
+            actor=actor,
+            action="CREATE",
+            target_type="people.consent",
+            target_id=person.pk,
+            person_id=person.pk,
+            fields=["CASE_RECORD"],
+            at=now,
+        )
     return person
 
 
@@ -153,5 +172,7 @@ def register_self(*, user, name: str, district: District, birth_year: int | None
     _check(details, now)
     with transaction.atomic():
         person = Person.objects.create(name=name, district=district, birth_year=birth_year, user=user)
-        record_access(actor=user, action="CREATE", target=person, person_id=person.pk, fields=["name", "district", "birth_year"], at=now)
+        record_access(
+            actor=user, action="CREATE", target=person, person_id=person.pk, fields=["name", "district", "birth_year"], at=now
+        )
     return person

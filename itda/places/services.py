@@ -9,6 +9,7 @@ one transaction and starts only once every file has passed.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -140,7 +141,9 @@ def _geometry(feature: dict, name: str, number: int, parsed: _Parsed):
         return None
     minx, miny, maxx, maxy = geometry.bounds
     if not (126.0 <= minx and maxx <= 128.0 and 37.0 <= miny and maxy <= 38.0):
-        parsed.problems.append(LoadProblem(name, f"feature {number}", "좌표가 서울 밖입니다 (coordinates outside Seoul, WGS84 expected)"))
+        parsed.problems.append(
+            LoadProblem(name, f"feature {number}", "좌표가 서울 밖입니다 (coordinates outside Seoul, WGS84 expected)")
+        )
         return None
     return geometry
 
@@ -155,7 +158,9 @@ def _parse_districts(data_dir: Path, parsed: _Parsed) -> None:
         name = str(props.get("sgg_nm", ""))
         where = f"feature {number}"
         if not (len(code) == 5 and code.isdigit() and code.startswith("11")):
-            parsed.problems.append(LoadProblem(GU_FILE, where, f"자치구 코드가 올바르지 않습니다: {code!r} (5-digit Seoul code expected)"))
+            parsed.problems.append(
+                LoadProblem(GU_FILE, where, f"자치구 코드가 올바르지 않습니다: {code!r} (5-digit Seoul code expected)")
+            )
             continue
         if name not in DISTRICT_NAMES_EN:
             parsed.problems.append(LoadProblem(GU_FILE, where, f"알 수 없는 자치구 이름: {name!r}"))
@@ -213,7 +218,9 @@ def _parse_dongs(data_dir: Path, parsed: _Parsed) -> None:
             if not (len(code) == 10 and code.isdigit()):
                 parsed.problems.append(LoadProblem(DONG_CODES_FILE, where, f"행정동 코드는 10자리 숫자여야 합니다: {code!r}"))
             elif code[:5] != district:
-                parsed.problems.append(LoadProblem(DONG_CODES_FILE, where, f"행정동 코드 {code}가 자치구 코드 {district}와 맞지 않습니다"))
+                parsed.problems.append(
+                    LoadProblem(DONG_CODES_FILE, where, f"행정동 코드 {code}가 자치구 코드 {district}와 맞지 않습니다")
+                )
             elif parsed.districts and district not in parsed.districts:
                 parsed.problems.append(LoadProblem(DONG_CODES_FILE, where, f"알 수 없는 자치구 코드: {district}"))
             elif not name:
@@ -277,7 +284,9 @@ def _parse_indicators(data_dir: Path, parsed: _Parsed) -> None:
             continue
         identity = (district_name, int(year_text), key)
         if identity in seen:
-            parsed.problems.append(LoadProblem(INDICATORS_FILE, where, f"같은 지표가 중복됩니다: {district_name} {year_text} {key}"))
+            parsed.problems.append(
+                LoadProblem(INDICATORS_FILE, where, f"같은 지표가 중복됩니다: {district_name} {year_text} {key}")
+            )
             continue
         seen.add(identity)
         parsed.indicators.append(
@@ -295,7 +304,9 @@ def _parse_indicators(data_dir: Path, parsed: _Parsed) -> None:
 
 
 def _parse_median_incomes(data_dir: Path, parsed: _Parsed) -> None:
-    rows = _read_csv(data_dir / MEDIAN_INCOME_FILE, MEDIAN_INCOME_FILE, ["year", "household_size", "monthly_krw", "legal_basis"], parsed)
+    rows = _read_csv(
+        data_dir / MEDIAN_INCOME_FILE, MEDIAN_INCOME_FILE, ["year", "household_size", "monthly_krw", "legal_basis"], parsed
+    )
     if rows is None:
         return
     by_year: dict[int, dict[int, tuple[int, int]]] = {}
@@ -306,7 +317,9 @@ def _parse_median_incomes(data_dir: Path, parsed: _Parsed) -> None:
             text = row[column].strip()
             if not text.isdigit() or not (low <= int(text) <= high):
                 parsed.problems.append(
-                    LoadProblem(MEDIAN_INCOME_FILE, where, f"{column} 값이 올바르지 않습니다: {text!r} ({low}–{high} 사이의 정수)")
+                    LoadProblem(
+                        MEDIAN_INCOME_FILE, where, f"{column} 값이 올바르지 않습니다: {text!r} ({low}–{high} 사이의 정수)"
+                    )
                 )
                 break
             values[column] = int(text)
@@ -326,7 +339,7 @@ def _parse_median_incomes(data_dir: Path, parsed: _Parsed) -> None:
             )
     for year, sizes in by_year.items():
         ordered = sorted(sizes.items())
-        for (_size, (amount, _line)), (next_size, (next_amount, next_line)) in zip(ordered, ordered[1:]):
+        for (_size, (amount, _line)), (next_size, (next_amount, next_line)) in itertools.pairwise(ordered):
             if next_amount <= amount:
                 parsed.problems.append(
                     LoadProblem(

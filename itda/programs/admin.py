@@ -56,8 +56,13 @@ class ProgramAdmin(admin.ModelAdmin):
             target.delete()
         for target in targets:
             set_program_target(
-                actor=request.user, program=form.instance, year=target.year, target_value=target.target_value,
-                budget_krw=target.budget_krw, note=target.note, now=timezone.now(),
+                actor=request.user,
+                program=form.instance,
+                year=target.year,
+                target_value=target.target_value,
+                budget_krw=target.budget_krw,
+                note=target.note,
+                now=timezone.now(),
             )
         return None
 

@@ -64,7 +64,10 @@ def describe_rule(rule: dict, district_names: dict[str, str]) -> str:
     label = FIELD_LABELS[field]()
     if field == "income_pct_median":
         if op == "between":
-            return _("income between %(low)s%% and %(high)s%% of the standard median income") % {"low": value[0], "high": value[1]}
+            return _("income between %(low)s%% and %(high)s%% of the standard median income") % {
+                "low": value[0],
+                "high": value[1],
+            }
         if op in ("<=", "<"):
             return _("income at or under %(pct)s%% of the standard median income") % {"pct": value}
         return _("income %(op)s %(pct)s%% of the standard median income") % {"op": op, "pct": value}

@@ -184,9 +184,7 @@ class Site(models.Model):
     dong = models.ForeignKey("places.Dong", on_delete=models.PROTECT, null=True, blank=True, related_name="sites")
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    location_precision = models.CharField(
-        max_length=10, choices=LocationPrecision.choices, default=LocationPrecision.DISTRICT
-    )
+    location_precision = models.CharField(max_length=10, choices=LocationPrecision.choices, default=LocationPrecision.DISTRICT)
     phone = models.CharField(max_length=20, blank=True)
     is_mobile = models.BooleanField(default=False)
     is_open_all_hours = models.BooleanField(default=False)
@@ -231,9 +229,7 @@ class OpeningHours(models.Model):
         SUNDAY = 6, _("Sunday")
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True, related_name="opening_hours")
-    program = models.ForeignKey(
-        Program, on_delete=models.CASCADE, null=True, blank=True, related_name="opening_hours"
-    )
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, null=True, blank=True, related_name="opening_hours")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     opens_at = models.TimeField()
     closes_at = models.TimeField()
@@ -246,7 +242,9 @@ class OpeningHours(models.Model):
         verbose_name_plural = _("opening hours")
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(site__isnull=False, program__isnull=True) | models.Q(site__isnull=True, program__isnull=False)),
+                condition=(
+                    models.Q(site__isnull=False, program__isnull=True) | models.Q(site__isnull=True, program__isnull=False)
+                ),
                 name="opening_hours_belongs_to_site_or_program",
             ),
             models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="opening_hours_end_after_start"),
@@ -274,6 +272,9 @@ class SiteClosure(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(end_date__gt=models.F("start_date")), name="closure_end_after_start"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.start_date}–{self.end_date}"
 
 
 class EligibilityRule(models.Model):
@@ -358,6 +359,9 @@ class ProgramTarget(models.Model):
         verbose_name = _("program target")
         verbose_name_plural = _("program targets")
         constraints = [models.UniqueConstraint(fields=["program", "year"], name="unique_program_target_year")]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.year}"
 
 
 class MedianIncome(models.Model):

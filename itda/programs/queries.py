@@ -53,7 +53,8 @@ def _fingerprint() -> tuple:
     snapshot is never served, while an unchanged directory costs one small query.
     """
     sql = " UNION ALL ".join(
-        f"SELECT COUNT(*), MAX(updated_at) FROM {model._meta.db_table}" for model in _DIRECTORY_MODELS  # noqa: S608 - our table names
+        f"SELECT COUNT(*), MAX(updated_at) FROM {model._meta.db_table}"  # noqa: S608 - our own table names
+        for model in _DIRECTORY_MODELS
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
@@ -210,9 +211,7 @@ class SiteView:
     has_hours: bool
 
 
-def find_sites(
-    *, at: datetime, district_code: str = "", program_slug: str = "", open_now: bool = False
-) -> list[SiteView]:
+def find_sites(*, at: datetime, district_code: str = "", program_slug: str = "", open_now: bool = False) -> list[SiteView]:
     """Sites with their open state at ``at``, optionally in one district or for one programme."""
     sites = Site.objects.select_related("district", "provider").prefetch_related("opening_hours", "closures", "programs")
     if district_code:

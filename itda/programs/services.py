@@ -64,11 +64,37 @@ def replace_median_incomes(*, rows: list[dict]) -> int:
 
 
 _PROGRAM_TEXT = (
-    "name", "name_en", "summary", "summary_en", "description", "description_en", "how_to_apply", "how_to_apply_en",
-    "kpi_unit", "kpi_unit_en", "phone", "hours_note", "hours_note_en", "eligibility_note", "eligibility_note_en",
-    "task_code", "task_name", "task_name_en", "source_reference",
+    "name",
+    "name_en",
+    "summary",
+    "summary_en",
+    "description",
+    "description_en",
+    "how_to_apply",
+    "how_to_apply_en",
+    "kpi_unit",
+    "kpi_unit_en",
+    "phone",
+    "hours_note",
+    "hours_note_en",
+    "eligibility_note",
+    "eligibility_note_en",
+    "task_code",
+    "task_name",
+    "task_name_en",
+    "source_reference",
 )
-_SITE_TEXT = ("name", "name_en", "branch_label", "address", "address_en", "phone", "hours_note", "hours_note_en", "source_reference")
+_SITE_TEXT = (
+    "name",
+    "name_en",
+    "branch_label",
+    "address",
+    "address_en",
+    "phone",
+    "hours_note",
+    "hours_note_en",
+    "source_reference",
+)
 
 
 def _parse_hours(entries: list[dict], where: str, problems: list[str]) -> list[tuple[int, time, time]]:
@@ -157,7 +183,12 @@ def load_directory(*, path: Path) -> DirectoryReport:
         for position, entry in enumerate(document.get("needs", [])):
             needs[entry["code"]], _ = Need.objects.update_or_create(
                 code=entry["code"],
-                defaults={"name": entry["name"], "name_en": entry["name_en"], "icon": entry.get("icon", ""), "position": position},
+                defaults={
+                    "name": entry["name"],
+                    "name_en": entry["name_en"],
+                    "icon": entry.get("icon", ""),
+                    "position": position,
+                },
             )
         providers = {}
         for entry in document.get("providers", []):

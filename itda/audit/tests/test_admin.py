@@ -45,8 +45,15 @@ def test_the_admin_list_of_people_is_audited_with_everyone_shown(admin_client, p
 @pytest.mark.django_db
 def test_changing_and_deleting_a_person_in_the_admin_are_audited(admin_client, person):
     form = {
-        "name": "가상 주민 이슬", "district": person.district_id, "household_size": 2, "phone": "", "address": "",
-        "consents-TOTAL_FORMS": 0, "consents-INITIAL_FORMS": 0, "consents-MIN_NUM_FORMS": 0, "consents-MAX_NUM_FORMS": 1000,
+        "name": "가상 주민 이슬",
+        "district": person.district_id,
+        "household_size": 2,
+        "phone": "",
+        "address": "",
+        "consents-TOTAL_FORMS": 0,
+        "consents-INITIAL_FORMS": 0,
+        "consents-MIN_NUM_FORMS": 0,
+        "consents-MAX_NUM_FORMS": 1000,
     }
 
     response = admin_client.post(reverse("admin:people_person_change", args=[person.pk]), form)

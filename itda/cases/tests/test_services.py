@@ -33,8 +33,14 @@ def person(db):
 
 def _follow_up(cast, person, **extra):
     return open_task(
-        actor=cast.social_worker, team=cast.home_team, kind=CareTask.Kind.FOLLOW_UP_CALL, title="안부 전화",
-        due_at=NOW + timedelta(hours=24), now=NOW, person=person, **extra,
+        actor=cast.social_worker,
+        team=cast.home_team,
+        kind=CareTask.Kind.FOLLOW_UP_CALL,
+        title="안부 전화",
+        due_at=NOW + timedelta(hours=24),
+        now=NOW,
+        person=person,
+        **extra,
     )
 
 
@@ -106,8 +112,12 @@ def test_a_worker_sees_their_own_tasks_and_their_teams_unassigned_ones_only(cast
 
 @pytest.mark.django_db
 def test_assignments_are_idempotent_and_end_once(cast, person):
-    first = assign_worker(actor=cast.social_worker, person=person, worker=cast.social_worker, team=cast.home_team, role="LEAD", now=NOW)
-    again = assign_worker(actor=cast.social_worker, person=person, worker=cast.social_worker, team=cast.home_team, role="LEAD", now=NOW)
+    first = assign_worker(
+        actor=cast.social_worker, person=person, worker=cast.social_worker, team=cast.home_team, role="LEAD", now=NOW
+    )
+    again = assign_worker(
+        actor=cast.social_worker, person=person, worker=cast.social_worker, team=cast.home_team, role="LEAD", now=NOW
+    )
 
     assert first.pk == again.pk
     assert is_on_case(cast.social_worker, person)

@@ -10,12 +10,24 @@ from itda.people.models import Consent, Person
 from itda.places.models import District
 from tests.personas import HOME_DISTRICT
 
-PERSONAS = ["anonymous", "citizen", "volunteer", "other_worker", "social_worker", "counsellor", "health_staff", "city_staff", "administrator"]
+PERSONAS = [
+    "anonymous",
+    "citizen",
+    "volunteer",
+    "other_worker",
+    "social_worker",
+    "counsellor",
+    "health_staff",
+    "city_staff",
+    "administrator",
+]
 
 
 @pytest.fixture
 def person(cast):
-    return Person.objects.create(name="가상 주민 이슬", birth_year=1950, district=District.objects.get(code=HOME_DISTRICT), phone="010-0000-0001")
+    return Person.objects.create(
+        name="가상 주민 이슬", birth_year=1950, district=District.objects.get(code=HOME_DISTRICT), phone="010-0000-0001"
+    )
 
 
 def _client_for(client, cast, persona):
@@ -33,8 +45,15 @@ def _snapshot(person):
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("anonymous", 302), ("citizen", 403), ("volunteer", 403), ("other_worker", 200), ("social_worker", 200),
-        ("counsellor", 200), ("health_staff", 200), ("city_staff", 200), ("administrator", 200),
+        ("anonymous", 302),
+        ("citizen", 403),
+        ("volunteer", 403),
+        ("other_worker", 200),
+        ("social_worker", 200),
+        ("counsellor", 200),
+        ("health_staff", 200),
+        ("city_staff", 200),
+        ("administrator", 200),
     ],
 )
 def test_console_home_is_for_care_roles_and_city_staff(client, cast, persona, expected):
@@ -47,8 +66,14 @@ def test_console_home_is_for_care_roles_and_city_staff(client, cast, persona, ex
 @pytest.mark.parametrize(
     ("persona", "expected", "sees_person"),
     [
-        ("anonymous", 302, False), ("citizen", 403, False), ("volunteer", 403, False), ("other_worker", 200, False),
-        ("social_worker", 200, True), ("counsellor", 200, True), ("health_staff", 200, True), ("city_staff", 403, False),
+        ("anonymous", 302, False),
+        ("citizen", 403, False),
+        ("volunteer", 403, False),
+        ("other_worker", 200, False),
+        ("social_worker", 200, True),
+        ("counsellor", 200, True),
+        ("health_staff", 200, True),
+        ("city_staff", 403, False),
         ("administrator", 200, True),
     ],
 )
@@ -63,8 +88,15 @@ def test_the_person_list_shows_only_people_in_scope(client, cast, person, person
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("anonymous", 302), ("citizen", 403), ("volunteer", 403), ("other_worker", 404), ("social_worker", 200),
-        ("counsellor", 200), ("health_staff", 200), ("city_staff", 403), ("administrator", 200),
+        ("anonymous", 302),
+        ("citizen", 403),
+        ("volunteer", 403),
+        ("other_worker", 404),
+        ("social_worker", 200),
+        ("counsellor", 200),
+        ("health_staff", 200),
+        ("city_staff", 403),
+        ("administrator", 200),
     ],
 )
 def test_the_person_page_is_refused_outside_scope_and_every_read_is_audited(client, cast, person, persona, expected):
@@ -81,14 +113,26 @@ def test_the_person_page_is_refused_outside_scope_and_every_read_is_audited(clie
 @pytest.mark.parametrize(
     ("persona", "expected", "changes"),
     [
-        ("anonymous", 302, False), ("citizen", 403, False), ("volunteer", 403, False), ("other_worker", 404, False),
-        ("social_worker", 302, True), ("counsellor", 403, False), ("health_staff", 302, True), ("city_staff", 403, False),
+        ("anonymous", 302, False),
+        ("citizen", 403, False),
+        ("volunteer", 403, False),
+        ("other_worker", 404, False),
+        ("social_worker", 302, True),
+        ("counsellor", 403, False),
+        ("health_staff", 302, True),
+        ("city_staff", 403, False),
         ("administrator", 302, True),
     ],
 )
 def test_changing_a_person_is_refused_outside_scope_and_nothing_changes(client, cast, person, persona, expected, changes):
     before = _snapshot(person)
-    form = {"name": "가상 주민 이슬", "phone": "010-0000-0099", "district": HOME_DISTRICT, "household_size": "1", "birth_year": "1950"}
+    form = {
+        "name": "가상 주민 이슬",
+        "phone": "010-0000-0099",
+        "district": HOME_DISTRICT,
+        "household_size": "1",
+        "birth_year": "1950",
+    }
 
     response = _client_for(client, cast, persona).post(reverse("console:person_edit", args=[person.pk]), form)
 
@@ -105,8 +149,14 @@ def test_changing_a_person_is_refused_outside_scope_and_nothing_changes(client, 
 @pytest.mark.parametrize(
     ("persona", "expected", "creates"),
     [
-        ("anonymous", 302, False), ("citizen", 403, False), ("volunteer", 403, False), ("other_worker", 400, False),
-        ("social_worker", 302, True), ("counsellor", 302, True), ("health_staff", 302, True), ("city_staff", 403, False),
+        ("anonymous", 302, False),
+        ("citizen", 403, False),
+        ("volunteer", 403, False),
+        ("other_worker", 400, False),
+        ("social_worker", 302, True),
+        ("counsellor", 302, True),
+        ("health_staff", 302, True),
+        ("city_staff", 403, False),
         ("administrator", 302, True),
     ],
 )
@@ -127,8 +177,14 @@ def test_registering_a_person_needs_a_worker_of_that_district_or_a_120_counsello
 @pytest.mark.parametrize(
     ("persona", "expected", "records"),
     [
-        ("anonymous", 302, False), ("citizen", 403, False), ("volunteer", 403, False), ("other_worker", 404, False),
-        ("social_worker", 302, True), ("counsellor", 302, True), ("health_staff", 302, True), ("city_staff", 403, False),
+        ("anonymous", 302, False),
+        ("citizen", 403, False),
+        ("volunteer", 403, False),
+        ("other_worker", 404, False),
+        ("social_worker", 302, True),
+        ("counsellor", 302, True),
+        ("health_staff", 302, True),
+        ("city_staff", 403, False),
         ("administrator", 302, True),
     ],
 )

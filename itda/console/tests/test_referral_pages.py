@@ -339,7 +339,7 @@ def test_the_console_home_links_to_the_referral_pages_for_care_workers(client, c
 
 @pytest.mark.django_db
 def test_referring_onward_in_the_stethoscope_chain_preselects_the_mental_health_centre(client, cast, person):
-    chain = make_chain(cast)
+    chain = make_chain(cast, patient=person)
     first = send_referral(
         actor=chain.doctor, person=person, from_team=chain.clinic, to_team=chain.health_centre, reason="선별검사 양성",
         risk="HIGH", now=timezone.now(), program_slug="life-linking-stethoscope",

@@ -46,7 +46,9 @@ def test_a_worker_of_another_district_cannot_read_the_timeline(cast, person):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("extra", "message"), [({"note": "800101-1234567"}, "주민등록번호"), ({"duration_seconds": 90000}, "통화 시간")])
+@pytest.mark.parametrize(
+    ("extra", "message"), [({"note": "800101-1234567"}, "주민등록번호"), ({"duration_seconds": 90000}, "통화 시간")]
+)
 def test_bad_contacts_are_refused_and_nothing_is_stored(cast, person, extra, message):
     with pytest.raises(ContactRefused, match=message):
         _log(cast, person, **extra)

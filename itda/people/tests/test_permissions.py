@@ -25,7 +25,9 @@ def people(db):
 
 @pytest.fixture
 def clinic_doctor(db):
-    clinic = Team.objects.create(name="가상 관악 의원", kind=Team.Kind.PRIMARY_CLINIC, district=District.objects.get(code=HOME_DISTRICT))
+    clinic = Team.objects.create(
+        name="가상 관악 의원", kind=Team.Kind.PRIMARY_CLINIC, district=District.objects.get(code=HOME_DISTRICT)
+    )
     return User.objects.create(username="persona-clinic", role=User.Role.HEALTH_STAFF, team=clinic)
 
 
@@ -33,8 +35,14 @@ def clinic_doctor(db):
 @pytest.mark.parametrize(
     ("persona", "sees_home", "sees_other"),
     [
-        ("citizen", False, False), ("volunteer", False, False), ("social_worker", True, False), ("other_worker", False, True),
-        ("health_staff", True, False), ("counsellor", True, True), ("city_staff", False, False), ("administrator", True, True),
+        ("citizen", False, False),
+        ("volunteer", False, False),
+        ("social_worker", True, False),
+        ("other_worker", False, True),
+        ("health_staff", True, False),
+        ("counsellor", True, True),
+        ("city_staff", False, False),
+        ("administrator", True, True),
     ],
 )
 def test_who_sees_whom(cast, people, persona, sees_home, sees_other):

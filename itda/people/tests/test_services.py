@@ -31,12 +31,18 @@ def home():
 @pytest.mark.django_db
 def test_registering_a_person_records_case_record_consent_and_two_audit_entries(cast, home):
     person = register_person(
-        actor=cast.social_worker, details=PersonDetails(name="가상 주민 이슬", district=home), consent_wording_version="v1", now=NOW
+        actor=cast.social_worker,
+        details=PersonDetails(name="가상 주민 이슬", district=home),
+        consent_wording_version="v1",
+        now=NOW,
     )
 
     consent = Consent.objects.get(person=person)
     assert (consent.purpose, consent.wording_version, consent.given_at, consent.recorded_by) == (
-        "CASE_RECORD", "v1", NOW, cast.social_worker,
+        "CASE_RECORD",
+        "v1",
+        NOW,
+        cast.social_worker,
     )
     assert list(AuditEntry.objects.filter(person_id=person.pk).values_list("action", "target_type")) == [
         ("CREATE", "people.person"),
@@ -50,7 +56,12 @@ def test_a_resident_registration_number_in_any_text_field_is_refused_and_nothing
     count = Person.objects.count()
 
     with pytest.raises(PersonDataInvalid) as caught:
-        register_person(actor=cast.social_worker, details=PersonDetails(name="가상", district=home, address=text), consent_wording_version="v1", now=NOW)
+        register_person(
+            actor=cast.social_worker,
+            details=PersonDetails(name="가상", district=home, address=text),
+            consent_wording_version="v1",
+            now=NOW,
+        )
 
     assert "주민등록번호" in caught.value.errors["address"]
     assert Person.objects.count() == count
@@ -59,7 +70,10 @@ def test_a_resident_registration_number_in_any_text_field_is_refused_and_nothing
 @pytest.mark.django_db
 def test_a_phone_number_is_not_mistaken_for_a_registration_number(cast, home):
     person = register_person(
-        actor=cast.social_worker, details=PersonDetails(name="가상", district=home, phone="010-0000-1234"), consent_wording_version="v1", now=NOW
+        actor=cast.social_worker,
+        details=PersonDetails(name="가상", district=home, phone="010-0000-1234"),
+        consent_wording_version="v1",
+        now=NOW,
     )
 
     assert person.phone == "010-0000-1234"
@@ -70,7 +84,9 @@ def test_a_worker_cannot_register_someone_in_another_district(cast):
     other = District.objects.get(code=OTHER_DISTRICT)
 
     with pytest.raises(PersonChangeRefused):
-        register_person(actor=cast.social_worker, details=PersonDetails(name="가상", district=other), consent_wording_version="v1", now=NOW)
+        register_person(
+            actor=cast.social_worker, details=PersonDetails(name="가상", district=other), consent_wording_version="v1", now=NOW
+        )
 
 
 @pytest.mark.django_db
@@ -78,7 +94,12 @@ def test_a_dong_of_another_district_is_refused(cast, home):
     mapo_dong = Dong.objects.filter(district__code=OTHER_DISTRICT).first()
 
     with pytest.raises(PersonDataInvalid) as caught:
-        register_person(actor=cast.social_worker, details=PersonDetails(name="가상", district=home, dong=mapo_dong), consent_wording_version="v1", now=NOW)
+        register_person(
+            actor=cast.social_worker,
+            details=PersonDetails(name="가상", district=home, dong=mapo_dong),
+            consent_wording_version="v1",
+            now=NOW,
+        )
 
     assert "dong" in caught.value.errors
 
@@ -99,7 +120,9 @@ def test_moving_a_person_out_of_the_workers_district_is_refused_and_nothing_chan
 def test_an_update_audits_the_names_of_changed_fields_only(cast, home):
     person = Person.objects.create(name="가상", district=home, phone="010-0000-0001")
 
-    update_person(actor=cast.social_worker, person=person, details=PersonDetails(name="가상", district=home, phone="010-0000-0002"), now=NOW)
+    update_person(
+        actor=cast.social_worker, person=person, details=PersonDetails(name="가상", district=home, phone="010-0000-0002"), now=NOW
+    )
 
     entry = AuditEntry.objects.get(action="UPDATE", person_id=person.pk)
     assert (entry.fields, entry.actor, entry.at) == (["phone"], cast.social_worker, NOW)
@@ -142,7 +165,12 @@ def test_a_citizen_registers_themselves_once(cast, home):
 def test_a_120_counsellor_registers_a_caller_from_any_district_and_records_their_consent(cast):
     other = District.objects.get(code=OTHER_DISTRICT)
 
-    person = register_person(actor=cast.counsellor, details=PersonDetails(name="가상 전화 상담자", district=other), consent_wording_version="v1", now=NOW)
+    person = register_person(
+        actor=cast.counsellor,
+        details=PersonDetails(name="가상 전화 상담자", district=other),
+        consent_wording_version="v1",
+        now=NOW,
+    )
     consent = record_consent(actor=cast.counsellor, person=person, purpose="CONTACT", wording_version="v1", now=NOW)
 
     assert consent.recorded_by == cast.counsellor

@@ -45,7 +45,12 @@ def test_loading_twice_leaves_the_same_rows(data_copy):
 
     load_reference_data(data_dir=data_copy)
 
-    assert (District.objects.count(), Dong.objects.count(), DistrictIndicator.objects.count(), MedianIncome.objects.count()) == counts
+    assert (
+        District.objects.count(),
+        Dong.objects.count(),
+        DistrictIndicator.objects.count(),
+        MedianIncome.objects.count(),
+    ) == counts
 
 
 @pytest.mark.django_db
@@ -81,12 +86,16 @@ def test_one_bad_row_loads_nothing_from_any_file_and_names_file_line_and_reason(
 @pytest.mark.django_db
 def test_an_unknown_district_in_the_indicators_is_reported_with_its_line(data_copy):
     indicators = data_copy / "district_indicators" / "seoul_district_indicators.csv"
-    _replace_line(indicators, 30, "2007,서울특별시,가상구,5-4-3,aged_65plus_ratio,고령인구 비율,6.6,%,행정안전부 주민등록인구현황")
+    _replace_line(
+        indicators, 30, "2007,서울특별시,가상구,5-4-3,aged_65plus_ratio,고령인구 비율,6.6,%,행정안전부 주민등록인구현황"
+    )
 
     with pytest.raises(ReferenceDataError) as caught:
         load_reference_data(data_dir=data_copy)
 
-    assert str(caught.value.problems[0]) == "district_indicators/seoul_district_indicators.csv, line 30: 알 수 없는 자치구: '가상구'"
+    assert (
+        str(caught.value.problems[0]) == "district_indicators/seoul_district_indicators.csv, line 30: 알 수 없는 자치구: '가상구'"
+    )
 
 
 @pytest.mark.django_db
@@ -102,7 +111,9 @@ def test_a_median_income_that_falls_as_households_grow_is_refused(data_copy):
 
 @pytest.mark.django_db
 def test_a_broken_geojson_and_a_missing_file_are_both_reported(data_copy):
-    (data_copy / "boundaries" / "seoul_gu_2022.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    (data_copy / "boundaries" / "seoul_gu_2022.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [', encoding="utf-8"
+    )
     (data_copy / "boundaries" / "seoul_hangjeongdong_codes_2022.csv").unlink()
 
     with pytest.raises(ReferenceDataError) as caught:

@@ -33,7 +33,8 @@ def test_an_age_filter_keeps_programmes_without_an_age_rule_and_drops_those_that
     excluded_for_five = {
         slug
         for slug, rules in age_rules.items()
-        if rules and analytics.evaluate_person(rules, {"age": 5}, year=2026, medians=median_income_table()).verdict
+        if rules
+        and analytics.evaluate_person(rules, {"age": 5}, year=2026, medians=median_income_table()).verdict
         is analytics.Verdict.NOT_ELIGIBLE
     }
 

@@ -27,7 +27,12 @@ def test_an_operator_enters_a_target_and_budget_and_it_is_stamped_and_audited(ca
     set_program_target(actor=cast.city_staff, program=program, year=2027, target_value=Decimal("13000"), budget_krw=None, now=NOW)
 
     target.refresh_from_db()
-    assert (target.target_value, target.budget_krw, target.entered_by, target.entered_at) == (Decimal("13000.00"), None, cast.city_staff, NOW)
+    assert (target.target_value, target.budget_krw, target.entered_by, target.entered_at) == (
+        Decimal("13000.00"),
+        None,
+        cast.city_staff,
+        NOW,
+    )
     assert AuditEntry.objects.filter(action="UPDATE", target_type="programs.programtarget").count() == 2
 
 

@@ -56,7 +56,9 @@ def make_chain(cast: Cast, patient: Person | None = None) -> Chain:
         username="persona-mental", role=User.Role.HEALTH_STAFF, team=mental, display_name="요원 잎"
     )
     if patient is not None:
-        CaseAssignment.objects.create(person=patient, worker=doctor, team=clinic, role=CaseAssignment.Role.MEMBER, start_at=datetime(2026, 1, 1, tzinfo=UTC))
+        CaseAssignment.objects.create(
+            person=patient, worker=doctor, team=clinic, role=CaseAssignment.Role.MEMBER, start_at=datetime(2026, 1, 1, tzinfo=UTC)
+        )
     return Chain(
         clinic=clinic,
         health_centre=health_centre,

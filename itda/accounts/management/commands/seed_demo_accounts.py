@@ -6,7 +6,7 @@ from django.db import transaction
 from itda.accounts.models import Team, User
 from itda.places.models import District
 
-DEMO_PASSWORD = "itda-demo-2026"
+DEMO_PASSWORD = "itda-demo-2026"  # noqa: S105 - the published password of the demo accounts
 
 # (username, role, team key, name shown). Every name is an invented persona.
 DEMO_ACCOUNTS = [
@@ -61,4 +61,6 @@ class Command(BaseCommand):
                 user.is_staff = role == User.Role.ADMINISTRATOR
                 user.is_superuser = role == User.Role.ADMINISTRATOR
                 user.save()
-        self.stdout.write(f"데모 계정 {len(DEMO_ACCOUNTS)}개, 비밀번호 '{DEMO_PASSWORD}': " + ", ".join(a[0] for a in DEMO_ACCOUNTS))
+        self.stdout.write(
+            f"데모 계정 {len(DEMO_ACCOUNTS)}개, 비밀번호 '{DEMO_PASSWORD}': " + ", ".join(a[0] for a in DEMO_ACCOUNTS)
+        )

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = "기준정보(자치구·행정동 경계, 지표, 기준 중위소득)를 검증하고 한 번에 적재합니다. Load the reference data."
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", type=Path, default=None, help="folder holding boundaries/, reference/ and district_indicators/")
+        parser.add_argument(
+            "--data-dir", type=Path, default=None, help="folder holding boundaries/, reference/ and district_indicators/"
+        )
 
     def handle(self, *args, data_dir: Path | None, **options):
         data_dir = data_dir or settings.ITDA_DATA_DIR
