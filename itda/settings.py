@@ -153,6 +153,8 @@ TASKS = {
 
 # Where the reference files live (district boundaries, median income, indicators).
 ITDA_DATA_DIR = Path(os.environ.get("ITDA_DATA_DIR", BASE_DIR / "data"))
+# Where the population data lives (synthetic or real households and ingested signal feeds, as Parquet).
+ITDA_POPULATION_DIR = Path(os.environ.get("ITDA_POPULATION_DIR", BASE_DIR / "var" / "population"))
 
 LOGGING = {
     "version": 1,
