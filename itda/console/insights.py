@@ -53,7 +53,7 @@ NEXT_STEP_HOUR = 9  # next steps are due at 09:00 Seoul time on the chosen day
 class SimulationForm(forms.Form):
     programme = forms.ChoiceField(label=gettext_lazy("Programme"), required=False)
     percent = forms.IntegerField(
-        label=gettext_lazy("New income threshold (% of the standard median income)"),
+        label=gettext_lazy("New income threshold (percent of the standard median income)"),
         required=False,
         min_value=1,
         max_value=1000,

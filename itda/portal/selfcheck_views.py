@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -105,9 +105,7 @@ class SaveForm(forms.Form):
             "I agree that itda keeps this result and my answers with my name and district, "
             "so that I and my care workers can see them. I can withdraw at any time."
         ),
-        error_messages={
-            "required": korean_first_lazy(CONSENT_MESSAGE)
-        },
+        error_messages={"required": korean_first_lazy(CONSENT_MESSAGE)},
     )
     name = forms.CharField(label=gettext_lazy("Your name"), max_length=60, required=False)
     district = forms.ChoiceField(label=gettext_lazy("Your district"), required=False)
@@ -370,12 +368,7 @@ def _chart(history: queries.InstrumentHistory, title: str, band_labels: dict[str
             }
         )
     first, last = history.points[0], history.points[-1]
-    summary = ngettext(
-        "%(count)s result on %(first_date)s: score %(last)s (range %(min)s–%(max)s).",
-        "%(count)s results from %(first_date)s to %(last_date)s; "
-        "the score went from %(first)s to %(last)s (range %(min)s–%(max)s).",
-        count,
-    ) % {
+    values = {
         "count": count,
         "first_date": rows[0]["date"][:10],
         "last_date": rows[-1]["date"][:10],
@@ -384,6 +377,14 @@ def _chart(history: queries.InstrumentHistory, title: str, band_labels: dict[str
         "min": history.minimum,
         "max": history.maximum,
     }
+    # One result and several read differently, not only by number: two messages, not a plural pair.
+    if count == 1:
+        summary = _("One result on %(first_date)s: score %(last)s.") % values
+    else:
+        summary = _(
+            "%(count)s results from %(first_date)s to %(last_date)s; "
+            "the score went from %(first)s to %(last)s (range %(min)s–%(max)s)."
+        ) % values
     return Chart(
         code=history.code,
         title=title,
