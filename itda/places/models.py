@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from itda.lib.i18n import InPageLanguage
 
 
 class District(models.Model):
@@ -22,12 +23,10 @@ class District(models.Model):
         verbose_name = _("district")
         verbose_name_plural = _("districts")
 
+    display_name = InPageLanguage("name")
+
     def __str__(self) -> str:
         return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if get_language() == "en" else self.name
 
 
 class Dong(models.Model):

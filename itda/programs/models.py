@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 import analytics
-
-
-def _pick(korean: str, english: str) -> str:
-    """The English text when the page is in English and one exists; Korean otherwise."""
-    return english if get_language() == "en" and english else korean
+from itda.lib.i18n import InPageLanguage
 
 
 class Need(models.Model):
@@ -38,9 +33,7 @@ class Need(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    @property
-    def display_name(self) -> str:
-        return _pick(self.name, self.name_en)
+    display_name = InPageLanguage("name")
 
 
 class Provider(models.Model):
@@ -64,9 +57,7 @@ class Provider(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def display_name(self) -> str:
-        return _pick(self.name, self.name_en)
+    display_name = InPageLanguage("name")
 
 
 class Program(models.Model):
@@ -128,37 +119,21 @@ class Program(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def display_name(self) -> str:
-        return _pick(self.name, self.name_en)
+    display_name = InPageLanguage("name")
 
-    @property
-    def display_summary(self) -> str:
-        return _pick(self.summary, self.summary_en)
+    display_summary = InPageLanguage("summary")
 
-    @property
-    def display_description(self) -> str:
-        return _pick(self.description, self.description_en)
+    display_description = InPageLanguage("description")
 
-    @property
-    def display_how_to_apply(self) -> str:
-        return _pick(self.how_to_apply, self.how_to_apply_en)
+    display_how_to_apply = InPageLanguage("how_to_apply")
 
-    @property
-    def display_kpi_unit(self) -> str:
-        return _pick(self.kpi_unit, self.kpi_unit_en)
+    display_kpi_unit = InPageLanguage("kpi_unit")
 
-    @property
-    def display_hours_note(self) -> str:
-        return _pick(self.hours_note, self.hours_note_en)
+    display_hours_note = InPageLanguage("hours_note")
 
-    @property
-    def display_eligibility_note(self) -> str:
-        return _pick(self.eligibility_note, self.eligibility_note_en)
+    display_eligibility_note = InPageLanguage("eligibility_note")
 
-    @property
-    def display_task_name(self) -> str:
-        return _pick(self.task_name, self.task_name_en)
+    display_task_name = InPageLanguage("task_name")
 
     def rule_dicts(self) -> list[dict]:
         """The eligibility rules as plain dicts, in their declared order (uses prefetched rules)."""
@@ -203,17 +178,11 @@ class Site(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def display_name(self) -> str:
-        return _pick(self.name, self.name_en)
+    display_name = InPageLanguage("name")
 
-    @property
-    def display_address(self) -> str:
-        return _pick(self.address, self.address_en)
+    display_address = InPageLanguage("address")
 
-    @property
-    def display_hours_note(self) -> str:
-        return _pick(self.hours_note, self.hours_note_en)
+    display_hours_note = InPageLanguage("hours_note")
 
 
 class OpeningHours(models.Model):
@@ -330,9 +299,7 @@ class Fee(models.Model):
     def __str__(self) -> str:
         return f"{self.label} {self.amount_krw} KRW {self.unit}"
 
-    @property
-    def display_label(self) -> str:
-        return _pick(self.label, self.label_en)
+    display_label = InPageLanguage("label")
 
     def as_dict(self) -> dict:
         return {
