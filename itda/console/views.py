@@ -25,7 +25,7 @@ from itda.people.permissions import (
 
 
 def _console_view(*, people: bool):
-    """Sign-in required; then a care role (or, for the home page only, city staff)."""
+    """Sign-in required; then a care role (or, for the home page only, city staff and volunteers)."""
 
     def decorator(view):
         @wraps(view)
@@ -33,7 +33,7 @@ def _console_view(*, people: bool):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            allowed = can_work_with_people(user) or (not people and user.role == user.Role.CITY_STAFF)
+            allowed = can_work_with_people(user) or (not people and user.role in (user.Role.CITY_STAFF, user.Role.VOLUNTEER))
             if not allowed:
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("what-can-i-get/", views.wizard, name="wizard"),
     path("sites/", views.site_list, name="site_list"),
     path("self-check/", include("itda.portal.selfcheck_urls")),
+    path("check-in/", include("itda.portal.checkin_urls")),
 ]

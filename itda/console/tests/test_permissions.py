@@ -47,7 +47,7 @@ def _snapshot(person):
     [
         ("anonymous", 302),
         ("citizen", 403),
-        ("volunteer", 403),
+        ("volunteer", 200),
         ("other_worker", 200),
         ("social_worker", 200),
         ("counsellor", 200),
@@ -56,7 +56,7 @@ def _snapshot(person):
         ("administrator", 200),
     ],
 )
-def test_console_home_is_for_care_roles_and_city_staff(client, cast, persona, expected):
+def test_console_home_is_for_care_roles_volunteers_and_city_staff(client, cast, persona, expected):
     response = _client_for(client, cast, persona).get(reverse("console:home"))
 
     assert response.status_code == expected

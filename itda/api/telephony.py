@@ -1,0 +1,158 @@
+"""Telephony webhooks for the weekly AI check-in call, in the shape of Twilio's voice webhooks.
+
+The provider POSTs ``application/x-www-form-urlencoded`` fields (Twilio's names:
+``CallSid``, ``CallStatus``, ``Digits``, ``SpeechResult``, ``Confidence``) and
+reads TwiML back:
+
+1. ``POST …/telephony/voice?attempt=<ref>`` when the person picks up; the reply
+   greets them and asks the first question in a ``<Gather input="dtmf speech"
+   language="ko-KR">`` whose ``action`` comes back here with ``&question=CODE``.
+2. ``POST …/telephony/voice?attempt=<ref>&question=CODE`` with ``Digits`` (keypad)
+   or ``SpeechResult`` (the provider's transcript); the reply asks the next
+   question, or thanks them and hangs up after the last one.
+3. ``POST …/telephony/status?attempt=<ref>`` when the call ends (``CallStatus``:
+   completed, busy, no-answer, failed, canceled).
+
+``attempt`` is a signed, expiring reference made when the call was placed (see
+``checkins.links``). Every request must carry ``X-Itda-Signature: sha256=<hex>``,
+the HMAC-SHA256 of the raw request body under the shared secret
+``ITDA_TELEPHONY_WEBHOOK_SECRET`` (or ``_FILE``), read when a request arrives;
+without a configured secret every request is refused. Webhooks are idempotent
+on the provider's ``CallSid``: the first one binds the call to the attempt, a
+repeated one changes nothing, one naming another call is refused (409).
+
+Mount with ``api.add_router("/telephony/", telephony.router)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from xml.sax.saxutils import escape, quoteattr
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Form, Router, Schema, Status
+from ninja.errors import HttpError
+
+from itda.checkins import campaign, links, services
+from itda.lib.env import env_secret
+
+SIGNATURE_HEADER = "X-Itda-Signature"
+SECRET_NAME = "ITDA_TELEPHONY_WEBHOOK_SECRET"  # noqa: S105 - the name of the variable, not a secret
+FINISHED_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The signature header value for ``body``: what the provider (or the gateway in front of it) sends."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookSignature:
+    """ninja auth: the HMAC of the body must match. Refusals are 401 and touch nothing."""
+
+    def __call__(self, request: HttpRequest):
+        secret = env_secret(SECRET_NAME)
+        if not secret:
+            raise HttpError(401, "전화 연동 비밀값이 설정되지 않았습니다 (the telephony webhook secret is not configured)")
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        if not given or not hmac.compare_digest(given, sign(request.body, secret)):
+            raise HttpError(401, "서명이 맞지 않습니다 (the request signature does not match)")
+        return "telephony"
+
+
+class VoiceCallback(Schema):
+    CallSid: str = Field(..., min_length=1, max_length=64)
+    CallStatus: str = Field("", max_length=20)
+    Digits: str = Field("", max_length=10)
+    SpeechResult: str = Field("", max_length=2000)
+    Confidence: float | None = None
+
+
+class StatusCallback(Schema):
+    CallSid: str = Field(..., min_length=1, max_length=64)
+    CallStatus: str = Field(..., max_length=20)
+
+
+def _twiml(*verbs: str) -> HttpResponse:
+    body = '<?xml version="1.0" encoding="UTF-8"?><Response>' + "".join(verbs) + "</Response>"
+    return HttpResponse(body, content_type="text/xml; charset=utf-8")
+
+
+def _say(text: str) -> str:
+    return f'<Say language="ko-KR">{escape(text)}</Say>'
+
+
+def _ask(request: HttpRequest, reference: str, question: campaign.Question) -> list[str]:
+    action = f"{request.path}?attempt={reference}&question={question.code}"
+    listen = 'input="speech"' if question.is_open else 'input="dtmf speech" numDigits="1"'
+    gather = f'<Gather {listen} language="ko-KR" speechTimeout="auto" timeout="8" action={quoteattr(action)} method="POST">'
+    # No input before the timeout: the provider goes on to the Redirect, which comes back as an empty answer.
+    return [gather + _say(question.text) + "</Gather>", f'<Redirect method="POST">{escape(action)}</Redirect>']
+
+
+def _attempt_id(reference: str, now) -> int:
+    try:
+        return links.read_attempt_reference(reference, now=now)
+    except links.LinkInvalid:
+        raise HttpError(404, "알 수 없는 통화입니다 (unknown call)") from None
+
+
+def make_router() -> Router:
+    """A fresh router (a ninja router can join only one API; tests mount their own)."""
+    router = Router(tags=["telephony"], auth=WebhookSignature())
+
+    @router.post("/voice", url_name="telephony_voice", response={200: None})
+    def telephony_voice(request: HttpRequest, attempt: str, payload: Form[VoiceCallback], question: str = ""):
+        """Ask the next check-in question (TwiML), storing the answer to the previous one."""
+        now = timezone.now()
+        attempt_id = _attempt_id(attempt, now)
+        check_in = campaign.load_campaign()
+        codes = [item.code for item in check_in.questions]
+        if question and question not in codes:
+            raise HttpError(422, "알 수 없는 질문입니다 (unknown question)")
+        try:
+            recorded = services.record_call_answer(
+                attempt_id=attempt_id,
+                provider_call_id=payload.CallSid,
+                question=question,
+                digits=payload.Digits,
+                speech=payload.SpeechResult,
+                now=now,
+            )
+        except services.CallMismatch as error:
+            raise HttpError(409, str(error)) from None
+        next_index = codes.index(question) + 1 if question else 0
+        if not recorded.is_open or next_index >= len(codes):
+            if recorded.is_open:
+                services.finish_call(
+                    attempt_id=attempt_id, provider_call_id=payload.CallSid, completed=True, failed=False, now=now
+                )
+            return _twiml(_say(check_in.closing), "<Hangup/>")
+        verbs = [_say(check_in.greeting)] if not question else []
+        return _twiml(*verbs, *_ask(request, attempt, check_in.questions[next_index]))
+
+    @router.post("/status", url_name="telephony_status", response={204: None})
+    def telephony_status(request: HttpRequest, attempt: str, payload: Form[StatusCallback]):
+        """The call ended: record it as answered or not (idempotent)."""
+        now = timezone.now()
+        attempt_id = _attempt_id(attempt, now)
+        status = payload.CallStatus.lower()
+        if status not in FINISHED_STATUSES:
+            return Status(204, None)
+        try:
+            services.finish_call(
+                attempt_id=attempt_id,
+                provider_call_id=payload.CallSid,
+                completed=status == "completed",
+                failed=status == "failed",
+                now=now,
+            )
+        except services.CallMismatch as error:
+            raise HttpError(409, str(error)) from None
+        return Status(204, None)
+
+    return router
+
+
+router = make_router()

@@ -1,0 +1,395 @@
+"""The check-in cycle: the periodic sweep that makes contacts due, dials them, retries and expires.
+
+Each step claims a batch of rows in one transaction: SELECT … FOR UPDATE SKIP
+LOCKED (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers instead)
+followed by a conditional UPDATE … WHERE status = 'PENDING' that marks them as
+taken by this worker. A synchronous channel (the simulator) answers inside the
+same transaction, so a worker killed mid-batch leaves nothing half-done: the
+rows roll back to PENDING and the next sweep takes them. An asynchronous
+channel (voice, SMS) commits the attempt first and sends after commit, at most
+once; if the worker dies before sending, the attempt's deadline turns it into
+"no answer" and the ladder retries — a check-in is never lost, never doubled.
+
+``run_cycle`` runs every step until there is no work left for ``now``; the
+``run_checkin_cycle`` command runs it once, or in a loop every minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+
+from itda.cases.models import CareTask
+from itda.cases.services import open_task
+from itda.checkins import ladder, services
+from itda.checkins.adapters import AdapterSet, CallRequest, ChannelNotConfigured
+from itda.checkins.adapters.transport import TransportError
+from itda.checkins.ladder import State
+from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escalation, EscalationStep
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 500
+
+
+@dataclass
+class CycleReport:
+    scheduled: int = 0
+    dialled: int = 0
+    retried: int = 0
+    expired: int = 0
+    overdue_alerts: int = 0
+    reconciled: int = 0
+    purged: int = 0
+    to_send: list[int] = field(default_factory=list)
+
+    def add(self, other: CycleReport) -> None:
+        for name in ("scheduled", "dialled", "retried", "expired", "overdue_alerts", "reconciled", "purged"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.to_send.extend(other.to_send)
+
+
+def _claim_token(worker_id: str) -> str:
+    return f"{worker_id[:40]}:{uuid.uuid4().hex[:12]}"
+
+
+def _answer_window(channel: str, policy: ladder.Policy) -> timedelta:
+    minutes = policy.sms_answer_window_minutes if channel == ContactPlan.Channel.SMS_LINK else policy.voice_answer_window_minutes
+    return timedelta(minutes=minutes)
+
+
+_CLAIMED_FIELDS = (
+    "plan_id",
+    "team_id",
+    "channel",
+    "attempt_count",
+    "person__district_id",
+    "person__dong_id",
+    "person__phone",
+)
+
+
+def _claimed_contacts(ids: list[int]) -> dict[int, DueContact]:
+    """The claimed contacts with the few person fields the call and the ladder need."""
+    return {due.pk: due for due in DueContact.objects.filter(pk__in=ids).select_related("person").only(*_CLAIMED_FIELDS)}
+
+
+def _start(attempts: list[CheckinAttempt], *, adapters: AdapterSet, now: datetime, report: CycleReport) -> None:
+    """Hand unsaved attempts (their due contact attached) to their channels.
+
+    A synchronous channel answers now: each attempt is stored once, finished, in
+    the claiming transaction. Otherwise the attempts are stored as started and
+    queued to be sent after commit, at most once.
+    """
+    synchronous: dict[str, list[CheckinAttempt]] = {}
+    later: list[CheckinAttempt] = []
+    for attempt in attempts:
+        if adapters.for_channel(attempt.channel).is_synchronous:
+            synchronous.setdefault(attempt.channel, []).append(attempt)
+        else:
+            later.append(attempt)
+    for channel, group in synchronous.items():
+        # The attempt is not stored yet: within the batch, its place in the list stands for its id.
+        requests = [
+            CallRequest(
+                attempt_id=index,
+                due_contact_id=attempt.due_contact_id,
+                person_id=attempt.due_contact.person_id,
+                number=attempt.number,
+                channel=channel,
+                phone=attempt.due_contact.person.phone,
+            )
+            for index, attempt in enumerate(group)
+        ]
+        results = {result.attempt_id: result for result in adapters.for_channel(channel).start(requests, now=now)}
+        outcomes = [
+            services.AttemptOutcome(
+                index, answered=results[index].answered, answers=results[index].answers, failed=results[index].failed
+            )
+            for index in range(len(group))
+        ]
+        services.store_answered_attempts(attempts=group, outcomes=outcomes, now=now)
+    if later:
+        CheckinAttempt.objects.bulk_create(later)
+        ids = [attempt.pk for attempt in later]
+        from itda.checkins import tasks  # tasks import this module
+
+        transaction.on_commit(lambda: tasks.send_checkin_attempts.enqueue(attempt_ids=ids))
+        report.to_send.extend(ids)
+
+
+def dispatch_due_contacts(*, now: datetime, adapters: AdapterSet, worker_id: str, batch_size: int = DEFAULT_BATCH) -> CycleReport:
+    """Claim one batch of automatic contacts that are due and make their first attempt."""
+    report = CycleReport()
+    due = DueContact.objects.filter(status=DueContact.Status.PENDING, due_at__lte=now, channel__in=services.AUTOMATIC_CHANNELS)
+    if not due.exists():
+        return report  # the usual minute: one read, no transaction
+    token = _claim_token(worker_id)
+    with transaction.atomic(), services.batch_memo():
+        ids = list(due.select_for_update(skip_locked=True).order_by("due_at", "pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return report
+        DueContact.objects.filter(pk__in=ids, status=DueContact.Status.PENDING).update(
+            status=DueContact.Status.IN_PROGRESS, claimed_by=token, attempt_count=F("attempt_count") + 1
+        )
+        claimed = list(
+            DueContact.objects.filter(pk__in=ids, claimed_by=token, status=DueContact.Status.IN_PROGRESS)
+            .select_related("person")
+            .only(*_CLAIMED_FIELDS)
+            .order_by("pk")
+        )
+        attempts = []
+        for due in claimed:
+            policy = services.policy_for(due.person.district_id)
+            attempt = CheckinAttempt(
+                number=due.attempt_count,
+                channel=due.channel,
+                started_at=now,
+                deadline_at=now + _answer_window(due.channel, policy),
+                worker_id=worker_id[:64],
+            )
+            attempt.due_contact = due
+            attempts.append(attempt)
+        _start(attempts, adapters=adapters, now=now, report=report)
+        report.dialled = len(attempts)
+    return report
+
+
+def fire_due_retries(*, now: datetime, adapters: AdapterSet, worker_id: str, batch_size: int = DEFAULT_BATCH) -> CycleReport:
+    """Claim one batch of ladders whose automatic retry is due and call again (RETRY:n)."""
+    report = CycleReport()
+    due = Escalation.objects.filter(state=State.RETRY, next_action_at__lte=now, resolved_at__isnull=True)
+    if not due.exists():
+        return report
+    token = _claim_token(worker_id)
+    with transaction.atomic(), services.batch_memo():
+        ids = list(
+            due.select_for_update(skip_locked=True).order_by("next_action_at", "pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return report
+        Escalation.objects.filter(pk__in=ids, state=State.RETRY, next_action_at__lte=now).update(
+            next_action_at=None, claimed_by=token, version=F("version") + 1
+        )
+        claimed = list(
+            Escalation.objects.filter(pk__in=ids, claimed_by=token, state=State.RETRY, next_action_at__isnull=True).values_list(
+                "pk", "step", "due_contact_id", "district_id"
+            )
+        )
+        for pk, _step, due_contact_id, _district in claimed:
+            if due_contact_id is None:
+                # Nothing left to call again (the contact was removed): the retry counts as unanswered.
+                escalation = services.lock_escalation(pk)
+                if escalation is not None:
+                    services.apply_step_outcome(
+                        escalation, step_key=escalation.step_key, event=ladder.Event.NOT_REACHED, now=now, actor=None
+                    )
+        claimed = [row for row in claimed if row[2] is not None]
+        if not claimed:
+            return report
+        due_ids = [row[2] for row in claimed]
+        DueContact.objects.filter(pk__in=due_ids).update(attempt_count=F("attempt_count") + 1)
+        contacts = _claimed_contacts(due_ids)
+        steps, attempts = [], []
+        for pk, step, due_contact_id, district_id in claimed:
+            due = contacts[due_contact_id]
+            key = f"{State.RETRY}:{step}"
+            steps.append(EscalationStep(escalation_id=pk, key=key, state=State.RETRY, number=step, fired_at=now))
+            attempt = CheckinAttempt(
+                escalation_id=pk,
+                step_key=key,
+                number=due.attempt_count,
+                channel=due.channel,
+                started_at=now,
+                deadline_at=now + _answer_window(due.channel, services.policy_for(district_id)),
+                worker_id=worker_id[:64],
+            )
+            attempt.due_contact = due
+            attempts.append(attempt)
+        EscalationStep.objects.bulk_create(steps)
+        _start(attempts, adapters=adapters, now=now, report=report)
+        report.retried = len(attempts)
+    return report
+
+
+def expire_attempts(*, now: datetime, batch_size: int = DEFAULT_BATCH) -> CycleReport:
+    """Attempts nobody answered by their deadline (a call that never came back, an unanswered text): no answer."""
+    report = CycleReport()
+    expired = CheckinAttempt.objects.filter(status=CheckinAttempt.Status.STARTED, deadline_at__lte=now)
+    if not expired.exists():
+        return report
+    with transaction.atomic():
+        ids = list(
+            expired.select_for_update(skip_locked=True).order_by("deadline_at", "pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if ids:
+            recorded = services.record_attempt_outcomes(
+                outcomes=[services.AttemptOutcome(pk, answered=False) for pk in ids], now=now
+            )
+            report.expired = len(recorded)
+    return report
+
+
+def send_attempts(*, attempt_ids: list[int], adapters: AdapterSet, now: datetime) -> int:
+    """Place the calls and send the texts of asynchronous attempts, at most once each. Returns how many went out.
+
+    The claim (``sent`` marker in ``worker_id``) commits before the provider is
+    called: a crash after it leaves the attempt unsent, and its deadline makes
+    it "no answer", which the ladder retries. A channel without a provider, or
+    a provider that refuses, fails the attempt at once.
+    """
+    sent = 0
+    for attempt in CheckinAttempt.objects.filter(pk__in=attempt_ids, status=CheckinAttempt.Status.STARTED).select_related(
+        "due_contact__person"
+    ):
+        with transaction.atomic():
+            claimed = (
+                CheckinAttempt.objects.filter(pk=attempt.pk, status=CheckinAttempt.Status.STARTED, provider_call_id__isnull=True)
+                .exclude(worker_id__startswith="sent:")
+                .update(worker_id=f"sent:{attempt.worker_id}"[:64])
+            )
+        if not claimed:
+            continue
+        request = CallRequest(
+            attempt_id=attempt.pk,
+            due_contact_id=attempt.due_contact_id,
+            person_id=attempt.due_contact.person_id,
+            number=attempt.number,
+            channel=attempt.channel,
+            phone=attempt.due_contact.person.phone,
+        )
+        try:
+            provider_id = adapters.for_channel(attempt.channel).send(request, now=now)
+        except (ChannelNotConfigured, TransportError) as error:
+            logger.warning("check-in attempt %s could not be sent: %s", attempt.pk, error)
+            services.record_attempt_outcomes(outcomes=[services.AttemptOutcome(attempt.pk, answered=False, failed=True)], now=now)
+            continue
+        if provider_id:
+            prefix = "sms:" if attempt.channel == ContactPlan.Channel.SMS_LINK else ""
+            CheckinAttempt.objects.filter(pk=attempt.pk, provider_call_id__isnull=True).update(
+                provider_call_id=f"{prefix}{provider_id}"[:64]
+            )
+        sent += 1
+    return sent
+
+
+def alert_overdue_contacts(*, now: datetime, batch_size: int = DEFAULT_BATCH) -> CycleReport:
+    """Contacts a named person should have made and has not logged for too long: a follow-up task for the centre."""
+    report = CycleReport()
+    floor = timedelta(hours=min(ladder.default_policy().overdue_alert_after_hours, 24))
+    rows = list(
+        DueContact.objects.filter(
+            status=DueContact.Status.PENDING,
+            channel__in=services.HUMAN_CHANNELS,
+            due_at__lte=now - floor,
+            overdue_alerted_at__isnull=True,
+        )
+        .select_related("person")
+        .order_by("due_at", "pk")[:batch_size]
+    )
+    for due in rows:
+        policy = services.policy_for(due.person.district_id)
+        if due.due_at > now - timedelta(hours=policy.overdue_alert_after_hours):
+            continue
+        with transaction.atomic():
+            if not DueContact.objects.filter(pk=due.pk, overdue_alerted_at__isnull=True).update(overdue_alerted_at=now):
+                continue
+            team = services.route_team(due.person, purpose="FIELD", daytime=True, policy=policy)
+            open_task(
+                actor=None,
+                team=team,
+                kind=CareTask.Kind.FOLLOW_UP_CALL,
+                due_at=now,
+                now=now,
+                person=due.person,
+                priority=CareTask.Priority.HIGH,
+                title="안부 연락이 밀려 있음: 확인 전화 (Check-in contact overdue: call the person)",
+                detail=f"{due.get_kind_display()} · {due.due_at:%Y-%m-%d}",
+                source_type="checkins.duecontact",
+                source_id=due.pk,
+                dedupe_key=f"checkins:due:{due.pk}:overdue",
+            )
+        report.overdue_alerts += 1
+    return report
+
+
+def reconcile_closed_steps(*, now: datetime, batch_size: int = DEFAULT_BATCH) -> CycleReport:
+    """Ladders whose current task was closed in the general task queue: read its outcome and climb on.
+
+    UNREACHABLE counts as not reached (the follow-up opened by the task queue is
+    adopted when it is the kind the ladder wants); any other outcome, as reached.
+    """
+    report = CycleReport()
+    ids = list(
+        Escalation.objects.filter(
+            resolved_at__isnull=True,
+            state__in=list(ladder.HUMAN_STATES),
+            current_task__status__in=[
+                CareTask.Status.DONE,
+                CareTask.Status.CANCELLED,
+            ],
+        ).values_list("pk", flat=True)[:batch_size]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            escalation = services.lock_escalation(pk)
+            if escalation is None or escalation.current_task is None or escalation.current_task.is_open:
+                continue
+            task = escalation.current_task
+            event = (
+                ladder.Event.NOT_REACHED
+                if task.outcome == services.UNREACHABLE or task.status == CareTask.Status.CANCELLED
+                else ladder.Event.REACHED
+            )
+            if services.apply_step_outcome(
+                escalation, step_key=escalation.step_key, event=event, now=now, actor=None, task_closed_elsewhere=True
+            ):
+                report.reconciled += 1
+    return report
+
+
+def _drain(step, **kwargs) -> CycleReport:
+    total = CycleReport()
+    while True:
+        report = step(**kwargs)
+        total.add(report)
+        if not (report.dialled or report.retried or report.expired):
+            return total
+
+
+def run_cycle(
+    *,
+    now: datetime,
+    adapters: AdapterSet,
+    worker_id: str,
+    batch_size: int = DEFAULT_BATCH,
+    pace_seconds: float = 0.0,
+    purge: bool = True,
+) -> CycleReport:
+    """One pass of every sweep for the moment ``now``, until no work is left. Safe to run on several workers at once."""
+    report = CycleReport()
+    report.scheduled = services.generate_due_contacts(now=now)
+
+    def paced(step):
+        def run(**kwargs):
+            result = step(**kwargs)
+            if pace_seconds:
+                time.sleep(pace_seconds)
+            return result
+
+        return run
+
+    report.add(_drain(paced(dispatch_due_contacts), now=now, adapters=adapters, worker_id=worker_id, batch_size=batch_size))
+    report.add(_drain(paced(expire_attempts), now=now, batch_size=batch_size))
+    report.add(_drain(paced(fire_due_retries), now=now, adapters=adapters, worker_id=worker_id, batch_size=batch_size))
+    report.add(alert_overdue_contacts(now=now, batch_size=batch_size))
+    report.add(reconcile_closed_steps(now=now, batch_size=batch_size))
+    if purge:
+        report.purged = services.purge_checkin_answers(now=now)
+    return report
