@@ -27,9 +27,10 @@ FINE_SPEECH = {
     "MEALS": ("밥 잘 먹었어요", "네, 먹었어요", "세 끼 다 챙겨 먹어요"),
     "MEDICATION": ("약은 잘 챙겨 먹었어요", "네, 먹었어요"),
     "EXERCISE": ("산책 다녀왔어요", "복지관에서 체조 했어요", "오늘은 집에 있었어요"),
+    "MOOD": ("괜찮아요", "마음은 편해요", "그럭저럭 지내요"),
     "OPEN": ("잘 지내고 있어요", "손주가 다녀가서 기분이 좋아요", "특별한 일은 없어요", "날씨가 추워서 집에만 있었어요"),
 }
-FINE_DIGITS = {"HEALTH": "1", "MEALS": "1", "MEDICATION": "1", "EXERCISE": "1"}
+FINE_DIGITS = {"HEALTH": "1", "MEALS": "1", "MEDICATION": "1", "EXERCISE": "1", "MOOD": "1"}
 CONCERNS = (
     ("HEALTH", "2", "허리가 너무 아파요"),
     ("MEALS", "2", "입맛이 없어서 굶었어요"),
@@ -67,7 +68,11 @@ class SyntheticPopulation:
             answers[code] = {"speech": chance.choice(FINE_SPEECH[code])} if by_speech else {"digits": digit}
         roll = chance.random()
         if roll < self.self_harm_rate:
-            answers["OPEN"] = {"speech": chance.choice(SELF_HARM)}
+            # Some say it in words, some only press 3 on the direct question.
+            if by_speech:
+                answers["OPEN"] = {"speech": chance.choice(SELF_HARM)}
+            else:
+                answers["MOOD"] = {"digits": "3"}
         elif roll < self.self_harm_rate + self.concern_rate:
             code, digit, speech = chance.choice(CONCERNS)
             answers[code] = {"digits": digit} if digit and not by_speech else {"speech": speech}

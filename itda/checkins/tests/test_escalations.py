@@ -429,3 +429,14 @@ def test_a_volunteer_contact_overdue_two_days_asks_the_centre_to_follow_up_once(
     task = CareTask.objects.get(person=resident)
     assert (first.overdue_alerts, second.overdue_alerts) == (1, 0)
     assert (task.kind, task.team, task.source_type) == ("FOLLOW_UP_CALL", teams.dong_centre, "checkins.duecontact")
+
+
+@pytest.mark.django_db
+def test_pressing_3_on_the_direct_mood_question_opens_the_crisis_path_without_any_words(teams, ai_plan):
+    adapters, _adapter = scripted({**FINE, "MOOD": {"digits": "3"}})
+
+    run(TUESDAY_MORNING, adapters)
+
+    escalation = _escalation(ai_plan.person)
+    assert (escalation.reason, escalation.step_key) == ("SELF_HARM", "CRISIS:1")
+    assert CareTask.objects.filter(person=ai_plan.person, kind="CRISIS_RESPONSE").count() == 1
