@@ -20,6 +20,9 @@ PATHS = {
     "/api/v1/hsds/services/{service_id}": "get",
     "/api/v1/hsds/locations": "get",
     "/api/v1/hsds/export": "get",
+    # The telephony provider's signed webhooks (tested in itda/checkins/tests/test_telephony.py).
+    "/api/v1/telephony/voice": "post",
+    "/api/v1/telephony/status": "post",
 }
 
 
