@@ -134,7 +134,6 @@ PROVIDER = {
 @pytest.fixture
 def provider(monkeypatch, settings):
     """A configured telephony provider and SMS gateway whose HTTP calls are recorded instead of sent."""
-    settings.ROOT_URLCONF = "itda.checkins.tests.urls_with_checkins"
     for name, value in PROVIDER.items():
         monkeypatch.setenv(name, value)
     posted = []

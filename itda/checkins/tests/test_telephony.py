@@ -69,7 +69,7 @@ def test_without_a_configured_secret_every_webhook_is_refused(client, ringing, m
     response = _post(client, "api:telephony_voice", ringing, {"CallSid": "CA1"})
 
     assert response.status_code == 401
-    assert "not configured" in response.json()["detail"]
+    assert "not configured" in response.json()["message"]
     assert _snapshot(ringing) == before
 
 

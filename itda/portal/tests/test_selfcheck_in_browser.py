@@ -1,61 +1,21 @@
-"""The self-check in a real browser on a phone: the crisis lines show without a click; axe finds nothing serious.
-
-Runs against the session's served copy once ``/self-check/`` is in the portal's urls. Until
-then it starts a second gunicorn on the same served database whose settings include the
-self-check pages (itda.screenings.tests.served_settings).
-"""
+"""The self-check in a real browser on a phone: the crisis lines show without a click; axe finds nothing serious."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, _free_port, serious_accessibility_violations
+from conftest import serious_accessibility_violations
 
 pytestmark = pytest.mark.browser
 
 
-def _answers_page(url: str) -> int:
-    try:
-        return urllib.request.urlopen(url, timeout=5).status  # noqa: S310 - our own local server
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 @pytest.fixture(scope="module")
 def selfcheck_site(served_site):
-    """The URL of a served copy that has the self-check pages."""
-    if _answers_page(served_site.url + "/self-check/") == 200:
-        yield served_site.url
-        return
-    env = {**served_site.env, "DJANGO_SETTINGS_MODULE": "itda.screenings.tests.served_settings"}
-    port = _free_port()
-    command = [sys.executable, "-m", "gunicorn", "itda.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
-    server = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while _answers_page_safely(url + "/self-check/") != 200:
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            raise RuntimeError("the self-check copy did not start")
-        time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-
-
-def _answers_page_safely(url: str) -> int:
-    try:
-        return _answers_page(url)
-    except OSError:
-        return 0
+    """The URL of the served copy, whose portal includes the self-check pages."""
+    return served_site.url
 
 
 def _answer_phq9(page, item9: int) -> None:

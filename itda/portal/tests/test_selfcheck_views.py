@@ -20,8 +20,6 @@ from itda.portal.tests.moments import TUESDAY_MORNING
 from itda.screenings.models import ScreeningResult
 from itda.screenings.services import give_save_consent, record_screening
 
-pytestmark = pytest.mark.urls("itda.screenings.tests.portal_urls")
-
 PHQ9_MODERATE = {
     "item-1": "1",
     "item-2": "2",
