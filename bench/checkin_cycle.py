@@ -28,6 +28,7 @@ Goal: the week in ≤ 60 s with one worker, near-linear gain with two; p99 laten
     .venv/bin/python bench/checkin_cycle.py
     .venv/bin/python bench/checkin_cycle.py --people 10000 --workers 1
     .venv/bin/python bench/checkin_cycle.py --stress
+    ITDA_BENCH_PROFILE=/tmp/cycle.prof .venv/bin/python bench/checkin_cycle.py --workers 1   # cProfile per worker: /tmp/cycle.prof.<n>
     ITDA_BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432 .venv/bin/python bench/checkin_cycle.py
 """
 
@@ -236,14 +237,25 @@ def _worker(number: int, ticks: list[datetime], barrier, results, *, batch_size:
     adapter = TimedSimulator(SimulatorAdapter(population), latencies)
     adapters = AdapterSet({"VOICE": adapter, "SMS_LINK": adapter})
     totals = {"dialled": 0, "retried": 0, "scheduled": 0}
+    profile_to = os.environ.get("ITDA_BENCH_PROFILE")  # a path: write this worker's cProfile there
+    profiler = None
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
     barrier.wait()
     started = time.perf_counter()
+    if profiler:
+        profiler.enable()
     for tick in ticks:
         report = cycle.run_cycle(now=tick, adapters=adapters, worker_id=f"bench-{number}", batch_size=batch_size, purge=False)
         totals["dialled"] += report.dialled
         totals["retried"] += report.retried
         totals["scheduled"] += report.scheduled
         barrier.wait()
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{profile_to}.{number}")
     results.put({"worker": number, "seconds": time.perf_counter() - started, "latencies": latencies, "phases": phases, **totals})
     connections.close_all()
 
