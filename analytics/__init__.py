@@ -43,6 +43,7 @@ from analytics._risk import (
     explain_household,
     score_households,
     score_households_reference,
+    single_person_households,
     tier_counts,
     worklists,
 )
@@ -59,6 +60,7 @@ from analytics._signals import (
 from analytics._simulation import (
     ProgrammeCost,
     SimulationError,
+    compare_fee_waivers,
     compare_thresholds,
     simulate_programmes,
     with_threshold,
@@ -72,6 +74,7 @@ from analytics._synth import (
     DistrictCalibration,
     calibration_from_tables,
     district_shares,
+    one_person_count,
     synthesize_households,
 )
 
@@ -114,6 +117,7 @@ __all__ = [
     "Verdict",
     "calibration_from_tables",
     "combine",
+    "compare_fee_waivers",
     "compare_thresholds",
     "district_shares",
     "eligibility_expression",
@@ -122,11 +126,13 @@ __all__ = [
     "evaluate_population",
     "evaluate_rule",
     "explain_household",
+    "one_person_count",
     "prepare_population",
     "quote_fee",
     "score_households",
     "score_households_reference",
     "simulate_programmes",
+    "single_person_households",
     "synthesize_households",
     "synthesize_signals",
     "tier_counts",

@@ -623,6 +623,19 @@ def score_households(
     )
 
 
+SCORED_HOUSEHOLD_SIZE = 1
+
+
+def single_person_households(households: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """The households discovery scores: people who live alone (``household_size == 1``), lazily.
+
+    itda's outreach is for Seoul's single-person household safety plan, so only one-person
+    households are scored and put on worklists; a household in crisis with others at home is the
+    national welfare blind-spot system's work, not a loneliness programme's.
+    """
+    return households.lazy().filter(pl.col("household_size") == SCORED_HOUSEHOLD_SIZE)
+
+
 def worklists(
     scored: pl.DataFrame | pl.LazyFrame,
     households: pl.DataFrame | pl.LazyFrame,

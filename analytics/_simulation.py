@@ -216,3 +216,45 @@ def compare_thresholds(
         )
         .sort(by, "programme")
     )
+
+
+def compare_fee_waivers(
+    households: pl.DataFrame | pl.LazyFrame,
+    *,
+    eligibility_rules: Sequence[Mapping[str, Any]],
+    reduction_rules: Sequence[Mapping[str, Any]],
+    percent: int | None,
+    year: int,
+    medians: MedianIncomeTable,
+    waiver: ProgrammeCost | Mapping[str, Any] | None = None,
+    field: str = "income_pct_median",
+    by: str = "district",
+) -> pl.DataFrame:
+    """Households whose fee is waived per district, before and after the reduction's ``field`` threshold moves.
+
+    A household's fee is waived when it is eligible for the programme and meets every reduction rule
+    (the fee's ``reduction_rules``, the same rule language); ``percent`` None keeps the threshold
+    (after equals before). ``waiver`` prices a waived unit: its ``unit_cost_krw`` is the amount forgone
+    per unit (the standard fee minus the reduced one), so the cost is waived × take-up × units × that.
+    Households whose verdict is unknown are neither counted nor costed. Returns one row per ``by``
+    value: waived_before, waived_after, waived_change, waiver_cost_before_krw, waiver_cost_after_krw,
+    waiver_cost_change_krw (costs null without ``waiver``). Raises SimulationError when ``percent`` is
+    given and no reduction rule sets a threshold on ``field``, RuleError for a malformed rule.
+    """
+    moved = reduction_rules if percent is None else with_threshold(reduction_rules, field=field, value=percent)
+    variants = {"before": [*eligibility_rules, *reduction_rules], "after": [*eligibility_rules, *moved]}
+    counts = _counts(households, variants, year=year, medians=medians, by=by)
+    prices = _costs({"waiver": waiver} if waiver is not None else None, {"waiver": None})
+    before = counts.filter(pl.col("programme") == "before").select(by, waived_before="eligible")
+    after = counts.filter(pl.col("programme") == "after").select(by, waived_after="eligible")
+    programme = pl.lit("waiver")
+    return (
+        before.join(after, on=by, how="inner")
+        .with_columns(
+            waived_change=pl.col("waived_after") - pl.col("waived_before"),
+            waiver_cost_before_krw=_cost_expression(pl.col("waived_before"), prices, programme),
+            waiver_cost_after_krw=_cost_expression(pl.col("waived_after"), prices, programme),
+        )
+        .with_columns(waiver_cost_change_krw=pl.col("waiver_cost_after_krw") - pl.col("waiver_cost_before_krw"))
+        .sort(by)
+    )

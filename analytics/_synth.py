@@ -396,6 +396,17 @@ def _one_person_age_probabilities(calibration: Calibration) -> np.ndarray:
     return matrix
 
 
+def one_person_count(*, households: int, calibration: Calibration) -> int:
+    """How many one-person households :func:`synthesize_households` makes for ``households`` (without making them).
+
+    Exact: the same allocation to districts and the same rounding of each district's share.
+    """
+    dong_counts = np.array([len(d.dong_codes) for d in calibration.districts], dtype=np.float64)
+    per_district = _largest_remainder(households, dong_counts)
+    shares = np.array([d.one_person_share for d in calibration.districts])
+    return int(np.rint(per_district * shares).astype(np.int64).sum())
+
+
 def synthesize_households(*, households: int, seed: int, calibration: Calibration) -> pl.DataFrame:
     """Generate ``households`` synthetic general households (all sizes) calibrated to ``calibration``.
 

@@ -67,8 +67,13 @@ def _centi(value: float) -> int:
     return math.floor(float(value) * 100.0 + 0.5)
 
 
-def worklists_sql(model: RiskModel, *, as_of: dt.date) -> str:
-    """One SELECT returning the same worklist rows and order as ``analytics.worklists(score_households(...))``."""
+def worklists_sql(model: RiskModel, *, as_of: dt.date, single_person: bool = False) -> str:
+    """One SELECT returning the same worklist rows and order as ``analytics.worklists(score_households(...))``.
+
+    ``single_person``: score and list one-person households only, as discovery does
+    (``analytics.single_person_households``).
+    """
+    only = " AND h.household_size = 1" if single_person else ""
     day = f"DATE '{as_of.isoformat()}'"
     events = []
     for rule in model.signals:
@@ -119,6 +124,6 @@ SELECT h.district, h.dong,
        row_number() OVER (PARTITION BY h.district ORDER BY t.total DESC, t.household_id) AS rank_in_district,
        t.household_id, t.total::float8 / 100.0::float8 AS score, t.tier, t.signal_count, {points}
 FROM tiered t JOIN households h USING (household_id)
-WHERE t.tier <> '{NO_TIER}' AND NOT EXISTS (SELECT 1 FROM monitored m WHERE m.household_id = t.household_id)
+WHERE t.tier <> '{NO_TIER}'{only} AND NOT EXISTS (SELECT 1 FROM monitored m WHERE m.household_id = t.household_id)
 ORDER BY h.district, h.dong, rank_in_dong
 """  # noqa: S608

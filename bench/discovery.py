@@ -2,19 +2,27 @@
 
 Prints numbers (it is not a test) and writes them to bench/results/discovery-<date>.txt:
 
-1. builds synthetic Seoul (1.6 M households, calibrated from the real CSVs under data/) and its
-   signal feeds, and writes them to Parquet in a temporary directory;
-2. times "read Parquet → score_households → worklists" end to end with Polars: median wall time of
+1. builds synthetic Seoul holding 1.6 M single-person households (Seoul's count; ≈4.1 M households of
+   every size, calibrated from the real CSVs under data/) and its signal feeds, and writes them to
+   Parquet in a temporary directory. Discovery scores people living alone only, as
+   ``insights.services.score_population`` does (``analytics.single_person_households``), so the size
+   that matters is the number of single-person households; both totals are printed;
+2. times "read Parquet → keep single-person households → score_households → worklists" end to end with Polars: median wall time of
    N runs, and peak memory as the max RSS of a fresh subprocess that runs only this (Polars' memory
    is native, so tracemalloc would not see it); goal ≤ 1.0 s and ≤ 2 GB;
 3. the same worklists from pandas (read Parquet with pandas) and from one PostgreSQL query
    (data COPYed into a throwaway database on 127.0.0.1:5432, created and dropped here), checked
    identical to Polars', with the time ratios;
-4. scaling of the Polars pipeline at 0.4, 0.8, 1.6, 3.2 and 6.4 M households;
-5. the eligibility simulation of every programme with rules in data/programs/seoul.json over
-   1.6 M households (goal ≤ 2 s).
+4. scaling of the Polars pipeline at 0.4, 0.8, 1.6 and 3.2 M single-person households (3.2 M needs
+   ≈8.2 M households in all, under the generator's 10 M limit);
+5. the eligibility simulation of every programme with rules in data/programs/seoul.json over every
+   household of the main population (all sizes: programmes are not only for people living alone;
+   goal ≤ 2 s).
 
-Usage: python bench/discovery.py [--runs 5] [--scales 0.4,0.8,1.6,3.2,6.4] [--skip-postgres] [--skip-pandas]
+Usage: python bench/discovery.py [--runs 5] [--single-person 1600000] [--scales 0.4,0.8,1.6,3.2]
+                                 [--skip-postgres] [--skip-pandas]
+(--single-person: single-person households of the main measurement; --scales: millions of
+single-person households.)
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ if str(ROOT) not in sys.path:
 AS_OF = dt.date(2026, 3, 1)
 INCOME_YEAR = 2026
 SEED = 2026
-BASE = 1_600_000
+BASE = 1_600_000  # single-person households (Seoul: ≈1.56–1.66 M)
 HOUSEHOLD_COLUMNS = ["household_id", "district", "dong", "household_size", "age", "sex"]
 POSTGRES_URL = os.environ.get("ITDA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -66,14 +74,33 @@ def _peak_rss_mb() -> float:
 # --- building the data (parent process) ---------------------------------------------------------------
 
 
-def build(directory: Path, households: int) -> dict[str, float]:
-    """Synthesize households and feeds and write them as Parquet; return the build timings."""
+def households_for(single_person: int, calibration) -> int:
+    """The fewest households (all sizes) whose synthetic population holds at least ``single_person`` one-person households."""
+    import analytics
+
+    share = sum(len(d.dong_codes) * d.one_person_share for d in calibration.districts) / sum(
+        len(d.dong_codes) for d in calibration.districts
+    )
+    households = max(10_000, round(single_person / share))
+    while analytics.one_person_count(households=households, calibration=calibration) < single_person:
+        households += 1
+    while households > 10_000 and analytics.one_person_count(households=households - 1, calibration=calibration) >= single_person:
+        households -= 1
+    return households
+
+
+def build(directory: Path, single_person: int) -> dict[str, float]:
+    """Synthesize a population holding ``single_person`` one-person households, and its feeds, as Parquet.
+
+    Returns the build timings and both totals (households of every size, single-person households).
+    """
     import polars as pl
 
     import analytics
     from bench import _data
 
     calibration = _data.load_calibration(income_year=INCOME_YEAR)
+    households = households_for(single_person, calibration)
     started = time.perf_counter()
     frame = analytics.synthesize_households(households=households, seed=SEED, calibration=calibration)
     synth_seconds = time.perf_counter() - started
@@ -87,6 +114,8 @@ def build(directory: Path, households: int) -> dict[str, float]:
     # People already monitored or in an open case: every 97th household (≈1 %).
     frame.select("household_id").filter(pl.col("household_id") % 97 == 0).write_parquet(directory / "monitored.parquet")
     return {
+        "households": frame.height,
+        "single_person": int((frame["household_size"] == 1).sum()),
         "synth_seconds": synth_seconds,
         "signal_seconds": signal_seconds,
         "signal_rows": sum(f.height for f in feeds.values()),
@@ -110,7 +139,9 @@ def _measure_polars(directory: Path, runs: int) -> dict:
         households = pl.scan_parquet(directory / "households.parquet").select(HOUSEHOLD_COLUMNS)
         signals = {feed: pl.read_parquet(directory / f"signal_{feed.lower()}.parquet") for feed in analytics.FEEDS}
         monitored = pl.read_parquet(directory / "monitored.parquet")["household_id"]
-        scored = analytics.score_households(households, signals, model=analytics.DEFAULT_RISK_MODEL, as_of=AS_OF)
+        scored = analytics.score_households(
+            analytics.single_person_households(households), signals, model=analytics.DEFAULT_RISK_MODEL, as_of=AS_OF
+        )
         result = analytics.worklists(scored, households, exclude_household_ids=monitored)
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
@@ -121,6 +152,7 @@ def _measure_polars(directory: Path, runs: int) -> dict:
         "peak_rss_mb": _peak_rss_mb(),
         "baseline_rss_mb": baseline,
         "rows": result.height,
+        "scored": scored.height,
         "tiers": tiers,
         "digest": _digest(result.select(_COMPARED).rows()),
     }
@@ -137,6 +169,7 @@ def _measure_pandas(directory: Path, runs: int) -> dict:
     for _ in range(runs):
         started, cpu_started = time.perf_counter(), time.process_time()
         households = pd.read_parquet(directory / "households.parquet", columns=HOUSEHOLD_COLUMNS)
+        households = households[households["household_size"] == 1]
         signals = {feed: pd.read_parquet(directory / f"signal_{feed.lower()}.parquet") for feed in analytics.FEEDS}
         monitored = pd.read_parquet(directory / "monitored.parquet")["household_id"].to_numpy()
         scored = score_pandas(households, signals, model=analytics.DEFAULT_RISK_MODEL, as_of=AS_OF)
@@ -259,7 +292,7 @@ def measure_postgres(directory: Path, runs: int) -> dict:
             connection.execute("VACUUM ANALYZE")
             load_seconds = time.perf_counter() - started
             connection.execute("SET work_mem = '256MB'")
-            query = worklists_sql(analytics.DEFAULT_RISK_MODEL, as_of=AS_OF)
+            query = worklists_sql(analytics.DEFAULT_RISK_MODEL, as_of=AS_OF, single_person=True)
             times, rows = [], []
             for _ in range(runs):
                 started = time.perf_counter()
@@ -300,7 +333,13 @@ def _fmt_times(values: list[float]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--scales", default="0.4,0.8,1.6,3.2,6.4", help="millions of households")
+    parser.add_argument(
+        "--single-person",
+        type=int,
+        default=BASE,
+        help="single-person households of the main measurement (the population holds ≈2.6× as many households)",
+    )
+    parser.add_argument("--scales", default="0.4,0.8,1.6,3.2", help="millions of single-person households")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--output", type=Path, help="results file (default bench/results/discovery-<date>.txt)")
@@ -328,28 +367,32 @@ def main(argv: list[str] | None = None) -> int:
     report(f"load average at start (other work on the machine inflates wall times): {os.getloadavg()[0]:.2f}")
     report(f"as of {AS_OF}, seed {SEED}, model {analytics.DEFAULT_RISK_MODEL.version}, runs per measure {args.runs}")
     report()
+    base_scale = args.single_person / 1_000_000
     scales = [float(s) for s in args.scales.split(",") if s]
-    if 1.6 not in scales:
-        scales.append(1.6)
+    if base_scale not in scales:
+        scales.append(base_scale)
     with tempfile.TemporaryDirectory(prefix="itda-bench-") as temporary:
         root = Path(temporary)
-        directories = {}
+        directories, totals = {}, {}
         for scale in sorted(scales):
-            households = round(scale * 1_000_000)
-            directory = root / f"{households}"
-            built = build(directory, households)
+            single_person = round(scale * 1_000_000)
+            directory = root / f"{single_person}"
+            built = build(directory, single_person)
             directories[scale] = directory
+            totals[scale] = built
             size = sum(p.stat().st_size for p in directory.glob("*.parquet")) / 2**20
             report(
-                f"built {households:>9,} households in {built['synth_seconds']:.2f} s, "
-                f"{built['signal_rows']:,} signal rows in {built['signal_seconds']:.2f} s; Parquet {size:.0f} MiB"
+                f"built {built['single_person']:>9,} single-person households ({built['households']:,} households of all sizes) "
+                f"in {built['synth_seconds']:.2f} s, {built['signal_rows']:,} signal rows in {built['signal_seconds']:.2f} s; "
+                f"Parquet {size:.0f} MiB"
             )
         report()
 
-        base = directories[1.6]
+        base = directories[base_scale]
+        label = f"{totals[base_scale]['single_person']:,} single-person households (of {totals[base_scale]['households']:,})"
         polars_result = _run_measure("polars", base, args.runs)
         polars_median = _median(polars_result["times"])
-        report("1. Polars, 1.6 M households: read Parquet → score_households → worklists")
+        report(f"1. Polars, {label}: read Parquet → single-person households → score_households → worklists")
         report(f"   runs, wall (s): {_fmt_times(polars_result['times'])}")
         report(f"   runs, CPU of the process (s): {_fmt_times(polars_result['cpu'])}")
         report(
@@ -359,7 +402,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{polars_result['baseline_rss_mb']:.0f} MiB) — {'met' if polars_result['peak_rss_mb'] <= 2048 else 'NOT met'}"
         )
         report(f"   median CPU {_median(polars_result['cpu']):.3f} s (both cores busy: wall ≈ CPU / 2 on an idle machine)")
-        report(f"   worklist rows {polars_result['rows']:,}; tiers {polars_result['tiers']}")
+        report(
+            f"   scored {polars_result['scored']:,} single-person households; worklist rows {polars_result['rows']:,}; "
+            f"tiers {polars_result['tiers']}"
+        )
         report()
 
         if not args.skip_pandas:
@@ -393,12 +439,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             report()
 
-        report("4. Scaling, Polars pipeline (median wall, peak RSS)")
+        report("4. Scaling, Polars pipeline (median wall, peak RSS), by millions of single-person households")
         for scale in sorted(scales):
-            result = polars_result if scale == 1.6 else _run_measure("polars", directories[scale], args.runs)
+            result = polars_result if scale == base_scale else _run_measure("polars", directories[scale], args.runs)
             median = _median(result["times"])
             report(
-                f"   {scale:>4.1f} M: {median:7.3f} s wall ({median / scale:.3f} s per million), "
+                f"   {scale:>4.1f} M ({totals[scale]['households'] / 1e6:.1f} M in all): {median:7.3f} s wall "
+                f"({median / scale:.3f} s per million), "
                 f"{_median(result['cpu']):7.3f} s CPU ({_median(result['cpu']) / scale:.3f} per million), "
                 f"peak RSS {result['peak_rss_mb']:6.0f} MiB"
             )
@@ -407,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         simulation = _run_measure("simulation", base, args.runs)
         sim_median = _median(simulation["times"])
         report(
-            f"5. Eligibility simulation, {len(simulation['programmes'])} programmes with rules, 1.6 M households, per district"
+            f"5. Eligibility simulation, {len(simulation['programmes'])} programmes with rules, "
+            f"{totals[base_scale]['households']:,} households of all sizes, per district"
         )
         report(f"   programmes: {', '.join(simulation['programmes'])}")
         report(f"   runs in memory (s): {_fmt_times(simulation['times'])}")

@@ -12,7 +12,10 @@ peak memory of that process (max RSS from wait4):
 6. the policy simulation of every programme over the population (query, not cached), then from the cache,
    and the simulation page as a browser gets it (Django test client)
 
-Usage: python bench/discovery_django.py [--households 1600000] [--database sqlite|postgres] [--keep DIR]
+Usage: python bench/discovery_django.py [--single-person 1600000 | --households N] [--database sqlite|postgres] [--keep DIR]
+--single-person (default 1.6 M, Seoul's count): the population is made big enough to hold that many
+single-person households (≈4.1 M households of all sizes), since discovery scores people living alone only;
+--households N sets the total of every size instead.
 PostgreSQL uses a database created and dropped here on 127.0.0.1:5432 (ITDA_BENCH_POSTGRES for another server).
 """
 
@@ -95,12 +98,24 @@ def _run_measured(env: dict, *args: str, label: str, lines: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--households", type=int, default=1_600_000)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--single-person", type=int, default=1_600_000, help="single-person households (default)")
+    size.add_argument("--households", type=int, default=None, help="households of every size instead")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--keep", type=Path, default=None, help="keep the population folder and database here")
     parser.add_argument("--output", type=Path, default=None)
     options = parser.parse_args(argv)
 
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import analytics
+    from bench import _data
+    from bench.discovery import INCOME_YEAR, households_for
+
+    calibration = _data.load_calibration(income_year=INCOME_YEAR)
+    if options.households is None:
+        options.households = households_for(options.single_person, calibration)
+    single_person = analytics.one_person_count(households=options.households, calibration=calibration)
     work = options.keep or Path(tempfile.mkdtemp(prefix="itda-discovery-"))
     work.mkdir(parents=True, exist_ok=True)
     (work / "bench_settings.py").write_text(
@@ -122,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         "PYTHONPATH": f"{work}{os.pathsep}{ROOT}",
     }
     lines = [
-        f"discovery through manage.py, {options.households:,} households, {options.database}, "
+        f"discovery through manage.py, {options.households:,} households of all sizes "
+        f"({single_person:,} single-person households, the ones scored), {options.database}, "
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "",

@@ -186,3 +186,30 @@ def test_indicator_rows_may_name_a_district_by_code_or_by_name(medians):
     )
     assert district.dong_codes == ("1162052500",)
     assert result.median_income_krw[1] == 2_564_238
+
+
+def test_one_person_count_says_exactly_how_many_people_live_alone_without_generating(seoul, calibration):
+    import analytics
+
+    assert analytics.one_person_count(households=seoul.height, calibration=calibration) == (seoul["household_size"] == 1).sum()
+    assert analytics.single_person_households(seoul).collect()["household_size"].unique().to_list() == [1]
+
+
+def test_fee_waivers_move_with_their_income_line_and_are_costed_per_district(calibration, medians):
+    import analytics
+
+    frame = synthesize_households(households=20_000, seed=5, calibration=calibration)
+    rules = [{"field": "income_pct_median", "op": "<=", "value": 100}]
+    cost = {"unit_cost_krw": 5000, "units_per_year": 3, "take_up_rate": 1.0}
+
+    moved = analytics.compare_fee_waivers(
+        frame, eligibility_rules=[], reduction_rules=rules, percent=120, year=2026, medians=medians, waiver=cost
+    )
+    kept = analytics.compare_fee_waivers(
+        frame, eligibility_rules=[], reduction_rules=rules, percent=None, year=2026, medians=medians, waiver=cost
+    )
+
+    assert (moved["waived_change"] >= 0).all() and moved["waived_change"].sum() > 0
+    assert (moved["waiver_cost_change_krw"] == moved["waived_change"] * 15_000).all()
+    assert (kept["waived_after"] == kept["waived_before"]).all()
+    assert kept["waived_before"].to_list() == moved["waived_before"].to_list()

@@ -261,6 +261,44 @@ def programme_costs() -> dict[str, dict[str, Any]]:
 
 
 @dataclass(frozen=True)
+class FeeWaiver:
+    """A programme's fee that is reduced below an income threshold (percent of the standard median income)."""
+
+    label: str
+    amount_krw: int
+    reduced_amount_krw: int
+    unit: str
+    threshold: int
+    rules: tuple[dict, ...]
+
+    @property
+    def forgone_krw(self) -> int:
+        return self.amount_krw - self.reduced_amount_krw
+
+
+@dataclass(frozen=True)
+class WaiverFigure:
+    """Households whose fee is waived in one district, and what the waivers cost, now and after a moved threshold."""
+
+    code: str
+    name: str
+    waived: int
+    waived_after: int | None
+    cost_krw: int | None
+    cost_after_krw: int | None
+
+    @property
+    def change(self) -> int | None:
+        return None if self.waived_after is None else self.waived_after - self.waived
+
+    @property
+    def cost_change_krw(self) -> int | None:
+        if self.cost_after_krw is None or self.cost_krw is None:
+            return None
+        return self.cost_after_krw - self.cost_krw
+
+
+@dataclass(frozen=True)
 class ProgrammeSummary:
     slug: str
     name: str
@@ -271,6 +309,12 @@ class ProgrammeSummary:
     has_income_rule: bool
     income_threshold: int | None
     cost: dict[str, Any] | None
+    fee_waiver: FeeWaiver | None = None
+
+    @property
+    def can_move(self) -> bool:
+        """A threshold the page can move: the income rule of eligibility, else the fee waiver's."""
+        return self.has_income_rule or self.fee_waiver is not None
 
 
 @dataclass(frozen=True)
@@ -299,10 +343,12 @@ class Simulation:
     manifest: files.Manifest
     year: int
     programmes: list[ProgrammeSummary]
-    open_to_everyone: list[str]
+    without_rules: list[str]  # programmes whose eligibility rules are not entered yet: not simulated
     selected: ProgrammeSummary | None
     figures: list[DistrictFigure]
     percent: int | None
+    moved: str | None  # "rule" (eligibility income threshold), "fee" (fee waiver threshold) or None
+    waiver_figures: list[WaiverFigure]
     seconds: float
     was_cached: bool
     scope_district: str | None
@@ -323,6 +369,32 @@ def _programme_rules() -> tuple[dict[str, list[dict]], dict[str, str]]:
         for slug, name, name_en in Program.objects.filter(slug__in=list(rules)).values_list("slug", "name", "name_en")
     }
     return rules, names
+
+
+def _fee_waivers(slugs: list[str]) -> dict[str, FeeWaiver]:
+    """Each programme's first fee reduced below an income threshold, by slug."""
+    from itda.programs.models import Fee
+
+    english = get_language() == "en"
+    waivers: dict[str, FeeWaiver] = {}
+    fees = (
+        Fee.objects.filter(program__slug__in=slugs, reduced_amount_krw__isnull=False)
+        .order_by("program__slug", "pk")
+        .values_list("program__slug", "label", "label_en", "amount_krw", "reduced_amount_krw", "unit", "reduction_rules")
+    )
+    for slug, label, label_en, amount, reduced, unit, rules in fees:
+        threshold = _threshold([rule for rule in rules or [] if rule.get("field") == INCOME_FIELD])
+        if slug in waivers or threshold is None:
+            continue
+        waivers[slug] = FeeWaiver(
+            label=(label_en or label) if english else label,
+            amount_krw=amount,
+            reduced_amount_krw=reduced,
+            unit=unit,
+            threshold=threshold,
+            rules=tuple({k: v for k, v in rule.items() if k in ("field", "op", "value")} for rule in rules),
+        )
+    return waivers
 
 
 def _fingerprint(payload: Any) -> str:
@@ -378,7 +450,10 @@ def simulate(*, user, programme: str = "", percent: int | None = None, now: dt.d
         for slug in simulated
         if slug in costs
     }
-    fingerprint = _fingerprint({"rules": simulated, "costs": prices, "year": year})
+    waivers = _fee_waivers(list(rules))
+    fingerprint = _fingerprint(
+        {"rules": simulated, "costs": prices, "year": year, "waivers": {slug: w.rules for slug, w in waivers.items()}}
+    )
 
     def baseline() -> list[dict]:
         households = pl.scan_parquet(manifest.households_path).select(SIMULATION_COLUMNS)
@@ -410,9 +485,11 @@ def simulate(*, user, programme: str = "", percent: int | None = None, now: dt.d
                 has_income_rule=bool(income_rules),
                 income_threshold=_threshold(income_rules),
                 cost=costs.get(slug),
+                fee_waiver=waivers.get(slug),
             )
         )
-    open_to_everyone = sorted(
+    # Programmes without rules are not "open to everyone": most have criteria nobody has entered yet.
+    without_rules = sorted(
         names.get(slug, slug) for slug, programme_rules in rules.items() if not programme_rules and slug not in costs
     )
 
@@ -420,15 +497,69 @@ def simulate(*, user, programme: str = "", percent: int | None = None, now: dt.d
     if programme and selected is None:
         raise SimulationRefused("목록에 있는 프로그램을 고르세요 (choose a programme from the list)")
     figures: list[DistrictFigure] = []
+    waiver_figures: list[WaiverFigure] = []
+    moved_kind = None
     if selected is not None:
         after: dict[str, dict] = {}
         if percent is not None:
-            if not selected.has_income_rule:
+            if not selected.can_move:
                 raise SimulationRefused(
                     "이 프로그램에는 옮길 소득 기준이 없습니다 (this programme has no income threshold to move)"
                 )
             if not 1 <= percent <= 1000:
                 raise SimulationRefused("기준은 1–1000 % 사이로 입력하세요 (the percentage must be 1–1000)")
+            moved_kind = "rule" if selected.has_income_rule else "fee"
+        if selected.fee_waiver is not None:
+            waiver = selected.fee_waiver
+            fee_percent = percent if moved_kind == "fee" else None
+            price = costs.get(selected.slug)
+            forgone = (
+                {
+                    "unit_cost_krw": waiver.forgone_krw,
+                    "units_per_year": price["units_per_year"],
+                    "take_up_rate": price["take_up_rate"],
+                }
+                if price
+                else None
+            )
+
+            def waived() -> list[dict]:
+                households = pl.scan_parquet(manifest.households_path).select(SIMULATION_COLUMNS)
+                frame = analytics.compare_fee_waivers(
+                    households,
+                    eligibility_rules=simulated[selected.slug],
+                    reduction_rules=list(waiver.rules),
+                    percent=fee_percent,
+                    year=year,
+                    medians=medians,
+                    waiver=forgone,
+                )
+                return frame.to_dicts()
+
+            waiver_rows, waiver_seconds, waiver_cached = _cached(
+                manifest=manifest,
+                fingerprint=fingerprint,
+                scenario=f"{selected.slug}:fee:{fee_percent if fee_percent is not None else 'now'}",
+                now=now,
+                compute=waived,
+            )
+            seconds, was_cached = seconds + waiver_seconds, was_cached and waiver_cached
+            waiver_figures = sorted(
+                (
+                    WaiverFigure(
+                        code=row["district"],
+                        name=visible[row["district"]],
+                        waived=row["waived_before"],
+                        waived_after=row["waived_after"] if fee_percent is not None else None,
+                        cost_krw=row["waiver_cost_before_krw"],
+                        cost_after_krw=row["waiver_cost_after_krw"] if fee_percent is not None else None,
+                    )
+                    for row in waiver_rows
+                    if row["district"] in visible
+                ),
+                key=lambda figure: figure.name,
+            )
+        if moved_kind == "rule":
 
             def moved() -> list[dict]:
                 households = pl.scan_parquet(manifest.households_path).select(SIMULATION_COLUMNS)
@@ -467,10 +598,12 @@ def simulate(*, user, programme: str = "", percent: int | None = None, now: dt.d
         manifest=manifest,
         year=year,
         programmes=summaries,
-        open_to_everyone=open_to_everyone,
+        without_rules=without_rules,
         selected=selected,
         figures=figures,
         percent=percent if selected is not None else None,
+        moved=moved_kind,
+        waiver_figures=waiver_figures,
         seconds=seconds,
         was_cached=was_cached,
         scope_district=scope,

@@ -491,10 +491,64 @@ class KnownHouseholds:
         return self.monitored | (self.in_open_case - self.previously_unreachable)
 
 
-def known_households() -> KnownHouseholds:
-    """Who is already monitored or in an open case (task, referral, assignment), and whose last outreach was unreachable.
+def _outreach_chain_outcomes() -> dict[str, str]:
+    """The last outcome of each household's outreach chain, by household reference.
 
-    A plain read for services (no audit): only household ids leave this function.
+    A chain starts with an OUTREACH task; the next steps opened when it ends unreachable (a visit,
+    another call: ``source_type`` "cases.caretask" pointing at the task before) and their own next
+    steps belong to it. Only outreach outcomes (reached, no need, unreachable) count, the latest
+    completed wins. One read of the tasks on households, then set-based work in Polars.
+    """
+    from itda.cases.models import CareTask
+
+    rows = list(
+        CareTask.objects.exclude(household_ref="").values_list(
+            "pk", "household_ref", "kind", "status", "outcome", "completed_at", "source_type", "source_id"
+        )
+    )
+    if not rows:
+        return {}
+    tasks = pl.DataFrame(
+        rows,
+        schema={
+            "pk": pl.Int64,
+            "household_ref": pl.String,
+            "kind": pl.String,
+            "status": pl.String,
+            "outcome": pl.String,
+            "completed_at": pl.Datetime("us", "UTC"),
+            "source_type": pl.String,
+            "source_id": pl.String,
+        },
+        orient="row",
+    ).with_columns(
+        parent=pl.when(pl.col("source_type") == "cases.caretask").then(pl.col("source_id").cast(pl.Int64, strict=False))
+    )
+    in_chain = tasks.filter(pl.col("kind") == CareTask.Kind.OUTREACH)["pk"]
+    while True:
+        grown = tasks.filter(pl.col("pk").is_in(in_chain.implode()) | pl.col("parent").is_in(in_chain.implode()))["pk"]
+        if grown.len() == in_chain.len():
+            break
+        in_chain = grown
+    last = (
+        tasks.filter(
+            pl.col("pk").is_in(in_chain.implode())
+            & (pl.col("status") == CareTask.Status.DONE)
+            & pl.col("outcome").is_in(list(OUTREACH_OUTCOMES))
+        )
+        .sort("completed_at", "pk", nulls_last=False)
+        .group_by("household_ref", maintain_order=True)
+        .agg(pl.col("outcome").last())
+    )
+    return dict(last.iter_rows())
+
+
+def known_households() -> KnownHouseholds:
+    """Who is already monitored or in an open case (task, referral, assignment), and whose outreach chain ended unreachable.
+
+    "Previously unreachable" follows the whole chain: the outreach task and the visits and calls
+    opened as its next steps; the last outcome wins, so a household reached by the follow-up visit
+    is no longer flagged. A plain read for services (no audit): only household ids leave this function.
     """
     from itda.cases.models import CareTask, CaseAssignment
     from itda.cases.services import UNREACHABLE
@@ -515,33 +569,71 @@ def known_households() -> KnownHouseholds:
         | Q(pk__in=Referral.objects.filter(status__in=list(OPEN_STATUSES)).values("person_id"))
     ).values_list("household_ref", flat=True)
     task_refs = CareTask.objects.filter(open_task).exclude(household_ref="").values_list("household_ref", flat=True)
-    last_outcome: dict[str, str] = {}
-    closed_outreach = (
-        CareTask.objects.filter(kind=CareTask.Kind.OUTREACH, status=CareTask.Status.DONE)
-        .exclude(household_ref="")
-        .order_by("completed_at", "pk")
-        .values_list("household_ref", "outcome")
-    )
-    for reference, outcome in closed_outreach:
-        last_outcome[reference] = outcome
-    unreachable = _digits(reference for reference, outcome in last_outcome.items() if outcome == UNREACHABLE)
+    unreachable = _digits(reference for reference, outcome in _outreach_chain_outcomes().items() if outcome == UNREACHABLE)
     return KnownHouseholds(
         monitored=monitored, in_open_case=_digits(in_case) | _digits(task_refs), previously_unreachable=unreachable
     )
 
 
+def _known_fingerprint(known: KnownHouseholds) -> str:
+    """A checksum of the de-duplication inputs: a rerun after any of them changes is a new run."""
+    digest = hashlib.sha256()
+    for name, values in (
+        ("monitored", known.monitored),
+        ("in_open_case", known.in_open_case),
+        ("previously_unreachable", known.previously_unreachable),
+    ):
+        digest.update(f"{name}:{','.join(map(str, sorted(values)))};".encode())
+    return digest.hexdigest()
+
+
+# What discovery scores; part of the run's identity, so runs made before the scope existed are not reused.
+SCORED_SCOPE = "single-person-households"
+
+
 def _input_key(
-    *, manifest: Manifest, as_of: dt.date, model: RiskModelVersion, batch_ids: Sequence[int], tiers: Sequence[str]
+    *,
+    manifest: Manifest,
+    as_of: dt.date,
+    model: RiskModelVersion,
+    batch_ids: Sequence[int],
+    tiers: Sequence[str],
+    known: KnownHouseholds,
 ) -> str:
     payload = {
         "population": manifest.key,
+        "scope": SCORED_SCOPE,
         "as_of": as_of.isoformat(),
         "model": model.version,
         "definition": model.definition,
         "batches": sorted(batch_ids),
         "tiers": sorted(tiers),
+        "known": _known_fingerprint(known),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _reusable_run(*, key: str, manifest: Manifest, as_of: dt.date) -> tuple[ScoreRun | None, str]:
+    """The finished run to return for these inputs, or None and the key a new run is stored under.
+
+    A finished run with the same key is returned only while it is the newest run of this population
+    and date: when the de-duplication inputs went A → B → A, the run for A is older than the one for
+    B, and returning it would leave the newer (stale) run on the dashboard. The new run's key is then
+    derived from the old run's, so the next rerun with the same inputs finds it.
+    """
+    newest = (
+        ScoreRun.objects.filter(population_sha256=manifest.key, as_of_date=as_of, status=ScoreRun.Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    while True:
+        found = ScoreRun.objects.filter(input_key=key, status=ScoreRun.Status.DONE).first()
+        if found is None:
+            return None, key
+        if found.pk == newest or found.population_sha256 != manifest.key or found.as_of_date != as_of:
+            return found, key
+        key = hashlib.sha256(f"{key}:after-run-{found.pk}".encode()).hexdigest()
 
 
 def _signals(manifest: Manifest, batches: Sequence[IngestBatch]) -> dict[str, pl.LazyFrame]:
@@ -564,13 +656,18 @@ def score_population(
     progress: Progress | None = None,
     clock: Callable[[], dt.datetime] | None = None,
 ) -> ScoreOutcome:
-    """Score every household as of a date over every accepted batch, and store tier counts and the worklist.
+    """Score every single-person household as of a date over every accepted batch; store tier counts and the worklist.
 
-    Guarantees: the same population, date, model, batches and listed tiers return the existing DONE
-    run (``created`` False) and write nothing; otherwise a new run is stored with, in one transaction,
+    Only people living alone are scored (``analytics.single_person_households``): the tier counts,
+    ``households_scored`` and the worklists are of one-person households; ``population_households``
+    keeps the population's size. Guarantees: the same population, date, model, batches, listed tiers
+    and de-duplication inputs (who is monitored, in an open case, last unreachable) return the
+    existing DONE run (``created`` False) and write nothing, as long as it is the newest run of that
+    population and date; otherwise a new run is stored with, in one transaction,
     its tier counts per district and dong and its worklist entries (households in ``tiers``, ranked,
-    without people already monitored or in an open case; households whose last outreach ended
-    unreachable are kept, flagged, whatever their tier). Raises PopulationMissing, RiskModelInvalid,
+    without people already monitored or in an open case; households whose outreach chain last
+    ended unreachable are kept, flagged, whatever their tier — a household of several people is not
+    scored, and its open next step stays in the cases app). Raises PopulationMissing, RiskModelInvalid,
     or ScoringFailed (the run is then marked FAILED with the reason).
     """
     from itda.places.models import District, Dong
@@ -589,8 +686,11 @@ def score_population(
         )
     batches = accepted_batches(manifest)
     batch_ids = [batch.pk for batch in batches]
-    key = _input_key(manifest=manifest, as_of=as_of, model=model_row, batch_ids=batch_ids, tiers=tiers)
-    existing = ScoreRun.objects.filter(input_key=key, status=ScoreRun.Status.DONE).first()
+    # Who is already known is read first: it is part of the run's identity (a rerun after an outcome,
+    # an enrolment or a closed case is a new run) and the same sets de-duplicate the worklist below.
+    known = known_households()
+    key = _input_key(manifest=manifest, as_of=as_of, model=model_row, batch_ids=batch_ids, tiers=tiers, known=known)
+    existing, key = _reusable_run(key=key, manifest=manifest, as_of=as_of)
     if existing is not None:
         return ScoreOutcome(existing, created=False)
 
@@ -610,9 +710,8 @@ def score_population(
         households = read_households(manifest)
         signals = _signals(manifest, batches)
         _tick(progress, "score")
-        scored = analytics.score_households(households, signals, model=model, as_of=as_of)
+        scored = analytics.score_households(analytics.single_person_households(households), signals, model=model, as_of=as_of)
         _tick(progress, "worklist")
-        known = known_households()
         kept = pl.Series("household_id", sorted(known.previously_unreachable), dtype=pl.Int64)
         candidates = scored.filter(pl.col("tier").is_in(list(tiers)) | pl.col("household_id").is_in(kept.implode()))
         excluded = pl.Series("household_id", sorted(known.excluded), dtype=pl.Int64)

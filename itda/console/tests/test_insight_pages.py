@@ -56,7 +56,9 @@ def test_the_dashboard_colours_the_map_and_gives_counts_per_district(client, cas
     assert page.count('<path class="heat-') == 25
     assert 'aria-label="Gwanak-gu: 2"><path class="heat-4"' in page
     assert 'aria-label="Mapo-gu: 0"><path class="heat-0"' in page
-    assert '<a href="/console/insights/districts/11620/">Gwanak-gu</a></th><td class="number">4</td>' in page
+    # Single-person households only: household 4 lives with two others and is not scored.
+    assert '<a href="/console/insights/districts/11620/">Gwanak-gu</a></th><td class="number">3</td>' in page
+    assert "4 single-person households scored (of 5 households)" in page
     assert "<td>TELECOM_ARREARS</td>" in page
 
 
@@ -261,3 +263,67 @@ def test_a_bad_threshold_gets_a_korean_first_message_not_an_error_page(client, c
 
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+SYNTHETIC_LABEL = '<p class="synthetic-label" role="note"><strong><span lang="ko">합성 데이터</span> / <span lang="en">synthetic'
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["city_staff", "social_worker"])
+def test_the_dashboard_says_the_data_is_synthetic(client, cast, run, who):
+    client.force_login(getattr(cast, who))
+
+    page = client.get(reverse("console:insights_dashboard")).content.decode()
+
+    assert SYNTHETIC_LABEL in page
+    assert "none is a real person" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["city_staff", "social_worker"])
+def test_the_district_page_says_the_data_is_synthetic(client, cast, run, who):
+    client.force_login(getattr(cast, who))
+
+    page = client.get(reverse("console:insights_district", args=["11620"])).content.decode()
+
+    assert SYNTHETIC_LABEL in page
+
+
+@pytest.mark.django_db
+def test_the_dashboard_without_scores_still_says_the_population_is_synthetic(client, cast, tmp_path, settings):
+    from itda.insights.tests.factories import write_population
+
+    settings.ITDA_POPULATION_DIR = tmp_path / "population"
+    write_population(settings.ITDA_POPULATION_DIR)
+    client.force_login(cast.city_staff)
+
+    page = client.get(reverse("console:insights_dashboard")).content.decode()
+
+    assert SYNTHETIC_LABEL in page
+
+
+@pytest.mark.django_db
+def test_programmes_without_rules_are_not_called_open_to_everyone(client, cast, run):
+    client.force_login(cast.city_staff)
+
+    page = client.get(reverse("console:insights_simulation")).content.decode()
+    korean = Client(HTTP_ACCEPT_LANGUAGE="ko")
+    korean.force_login(cast.city_staff)
+    korean_page = korean.get(reverse("console:insights_simulation")).content.decode()
+
+    count = len(queries.simulate(user=cast.city_staff, now=NOW).without_rules)
+    assert f"{count} programmes with no eligibility rules declared yet, not simulated" in page
+    assert "open to everyone" not in page
+    assert "자격 규칙이 아직 입력되지 않은 프로그램" in korean_page
+
+
+@pytest.mark.django_db
+def test_the_simulation_page_moves_the_hospital_fee_waiver_from_100_to_120_percent(client, cast, run):
+    client.force_login(cast.city_staff)
+
+    response = client.get(reverse("console:insights_simulation"), {"programme": "hospital-accompaniment", "percent": "120"})
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert "fee waiver threshold 100% → 120% of median, per district" in page
+    assert '<th scope="row" class="area">Gwanak-gu</th><td class="number">3</td><td class="number">4</td>' in page

@@ -10,8 +10,23 @@ from itda.audit.models import AuditEntry
 from itda.cases.models import CareTask
 from itda.cases.services import UnreachableNeedsNextStep, open_task
 from itda.insights.models import ScoreRun, WorklistEntry
-from itda.insights.services import OutreachRefused, record_outreach_outcome, score_population, send_worklist
-from itda.insights.tests.factories import AS_OF, NOW, SILLIM, load_feeds, scored_world
+from itda.insights.services import (
+    OutreachRefused,
+    known_households,
+    record_outreach_outcome,
+    score_population,
+    send_worklist,
+)
+from itda.insights.tests.factories import (
+    AS_OF,
+    BORAMAE,
+    HOUSEHOLDS,
+    NOW,
+    SILLIM,
+    load_feeds,
+    scored_world,
+    write_population,
+)
 from itda.places.models import District, Dong
 
 LATER = NOW + dt.timedelta(days=3)
@@ -94,15 +109,21 @@ def test_unreachable_opens_the_next_step_and_the_household_stays_on_the_next_wor
 
 
 @pytest.mark.django_db
-def test_a_previously_unreachable_household_is_kept_even_when_its_score_falls_below_every_tier(run, population_dir, cast):
+def test_a_previously_unreachable_household_is_kept_even_when_its_score_falls_below_every_tier(population_dir, cast):
+    # Household 6: a woman of 30 living alone with no signal, 4 points (living alone), below every tier.
+    write_population(
+        population_dir, rows=[*HOUSEHOLDS, (6, "11620", BORAMAE, 1, 30, "F", 2_000_000, "MONTHLY_RENT", "OFFICETEL")]
+    )
+    load_feeds(population_dir)
+    score_population(as_of=AS_OF, now=NOW)
     task, _created = open_task(
         actor=cast.social_worker,
         team=cast.home_team,
         kind="OUTREACH",
-        title="가구 4 확인",
+        title="가구 6 확인",
         due_at=NOW,
         now=NOW,
-        household_ref="4",
+        household_ref="6",
     )
     record_outreach_outcome(
         actor=cast.social_worker,
@@ -113,10 +134,73 @@ def test_a_previously_unreachable_household_is_kept_even_when_its_score_falls_be
         next_step_due_at=LATER,
     )
 
-    next_run = _rescore(population_dir)
+    next_run = score_population(as_of=AS_OF, now=LATER).run
 
-    entry = WorklistEntry.objects.get(run=next_run, household_id=4)
-    assert (entry.tier, entry.score, entry.was_unreachable) == ("NONE", 0, True)
+    entry = WorklistEntry.objects.get(run=next_run, household_id=6)
+    assert (entry.tier, entry.score, entry.was_unreachable) == ("NONE", 4, True)
+
+
+def _unreachable(cast, task, *, kind="VISIT", now=LATER):
+    _closed, follow_up = record_outreach_outcome(
+        actor=cast.social_worker, task=task, outcome="UNREACHABLE", now=now, next_step_kind=kind, next_step_due_at=now
+    )
+    return follow_up
+
+
+def _listed(run) -> dict[int, bool]:
+    return dict(WorklistEntry.objects.filter(run=run, district__code="11620").values_list("household_id", "was_unreachable"))
+
+
+@pytest.mark.django_db
+def test_recording_unreachable_then_rerunning_the_same_date_gives_a_new_run_with_the_flag(run, cast):
+    send_worklist(actor=cast.social_worker, run=run, district=_gwanak(), now=NOW)
+    _unreachable(cast, CareTask.objects.get(household_ref="1"))
+
+    again = score_population(as_of=AS_OF, now=LATER)
+
+    assert again.created and again.run.pk != run.pk
+    assert _listed(again.run) == {1: True}
+
+
+@pytest.mark.django_db
+def test_a_household_reached_by_the_follow_up_visit_is_no_longer_flagged_or_forced_onto_the_list(run, cast):
+    send_worklist(actor=cast.social_worker, run=run, district=_gwanak(), now=NOW)
+    visit = _unreachable(cast, CareTask.objects.get(household_ref="1"))
+    flagged = score_population(as_of=AS_OF, now=LATER).run
+    record_outreach_outcome(actor=cast.social_worker, task=visit, outcome="REACHED", now=LATER + dt.timedelta(days=1))
+
+    cleared = score_population(as_of=AS_OF, now=LATER + dt.timedelta(days=1)).run
+
+    assert _listed(flagged) == {1: True}
+    assert known_households().previously_unreachable == set()
+    # Still HIGH and no longer in an open case, so listed again — but not flagged.
+    assert _listed(cleared) == {1: False}
+
+
+@pytest.mark.django_db
+def test_the_last_outcome_of_the_chain_wins_however_long_the_chain(run, cast):
+    send_worklist(actor=cast.social_worker, run=run, district=_gwanak(), now=NOW)
+    visit = _unreachable(cast, CareTask.objects.get(household_ref="1"), now=LATER)
+    call = _unreachable(cast, visit, kind="FOLLOW_UP_CALL", now=LATER + dt.timedelta(hours=1))
+
+    assert (call.source_type, call.source_id) == ("cases.caretask", str(visit.pk))
+    assert known_households().previously_unreachable == {1}
+
+    record_outreach_outcome(actor=cast.social_worker, task=call, outcome="NO_NEED", now=LATER + dt.timedelta(hours=2))
+
+    assert known_households().previously_unreachable == set()
+
+
+@pytest.mark.django_db
+def test_a_task_outside_any_outreach_chain_does_not_clear_the_flag(run, cast):
+    send_worklist(actor=cast.social_worker, run=run, district=_gwanak(), now=NOW)
+    _unreachable(cast, CareTask.objects.get(household_ref="1"))
+    unrelated, _created = open_task(
+        actor=cast.social_worker, team=cast.home_team, kind="REVIEW", title="다른 일", due_at=LATER, now=LATER, household_ref="1"
+    )
+    record_outreach_outcome(actor=cast.social_worker, task=unrelated, outcome="REACHED", now=LATER + dt.timedelta(hours=1))
+
+    assert known_households().previously_unreachable == {1}
 
 
 @pytest.mark.django_db

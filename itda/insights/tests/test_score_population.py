@@ -53,8 +53,9 @@ def test_scoring_stores_exact_scores_tiers_top_signals_and_counts(world):
     output = _score()
 
     run = ScoreRun.objects.get()
-    assert (run.status, run.households_scored, run.worklist_size, run.excluded_households) == ("DONE", 5, 3, 0)
-    assert run.tier_totals == {"HIGH": 2, "MEDIUM": 1, "LOW": 1, "NONE": 1}
+    assert (run.status, run.households_scored, run.worklist_size, run.excluded_households) == ("DONE", 4, 3, 0)
+    # Household 4 lives with two others: discovery scores people living alone only.
+    assert (run.population_households, run.tier_totals) == (5, {"HIGH": 2, "MEDIUM": 1, "LOW": 1, "NONE": 0})
     assert _worklist(run) == [
         (3, 1, 1, Decimal("46.00"), "HIGH", False),
         (1, 2, 1, Decimal("44.00"), "HIGH", False),
@@ -65,12 +66,15 @@ def test_scoring_stores_exact_scores_tiers_top_signals_and_counts(world):
         {"code": "AGED_65_LIVING_ALONE", "points": 10.0},
         {"code": "LIVING_ALONE", "points": 4.0},
     ]
-    assert _counts(run, district="11620") == {"HIGH": 2, "MEDIUM": 1, "LOW": 0, "NONE": 1}
+    assert _counts(run, district="11620") == {"HIGH": 2, "MEDIUM": 1, "LOW": 0, "NONE": 0}
     assert _counts(run, district="11440") == {"HIGH": 0, "MEDIUM": 0, "LOW": 1, "NONE": 0}
     assert _counts(run, district="11620", dong=BORAMAE) == {"HIGH": 1, "MEDIUM": 1, "LOW": 0, "NONE": 0}
-    assert _counts(run, district="11620", dong=SILLIM) == {"HIGH": 1, "MEDIUM": 0, "LOW": 0, "NONE": 1}
-    assert f"점수 실행 #{run.pk} (새로 계산): 기준일 2026-03-01 · 모델 2026.1-default · 신호 묶음 6개 · 가구 5" in output
-    assert "HIGH 2 · MEDIUM 1 · LOW 1 · NONE 1 · 명단 3" in output
+    assert _counts(run, district="11620", dong=SILLIM) == {"HIGH": 1, "MEDIUM": 0, "LOW": 0, "NONE": 0}
+    assert (
+        f"점수 실행 #{run.pk} (새로 계산): 기준일 2026-03-01 · 모델 2026.1-default · 신호 묶음 6개 · 1인 가구 4 (전체 5가구 중)"
+        in output
+    )
+    assert "HIGH 2 · MEDIUM 1 · LOW 1 · NONE 0 · 명단 3" in output
 
 
 @pytest.mark.django_db
@@ -221,3 +225,45 @@ def test_a_missing_batch_file_fails_the_run_with_the_reason_and_keeps_no_result(
     assert run.error.startswith(f"묶음 #{batch.pk}의 파일")
     assert str(failed.value) == run.error
     assert (WorklistEntry.objects.count(), TierCount.objects.count()) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_a_rerun_after_a_household_is_enrolled_in_monitoring_is_a_new_run_without_it(world, cast):
+    _score()
+    first = ScoreRun.objects.get()
+    _known_by_monitoring(cast)
+
+    output = _score()
+
+    second = ScoreRun.objects.exclude(pk=first.pk).get()
+    assert [row[0] for row in _worklist(first)] == [3, 1, 2]
+    assert [row[0] for row in _worklist(second)] == [1, 2]
+    assert second.excluded_households == 1
+    assert "(새로 계산)" in output
+
+
+@pytest.mark.django_db
+def test_a_rerun_after_the_known_households_change_back_is_not_the_older_stale_run(world, cast):
+    from itda.insights.services import record_outreach_outcome
+
+    _score()
+    task, _created = open_task(
+        actor=cast.social_worker,
+        team=cast.home_team,
+        kind="OUTREACH",
+        title="가구 3 확인",
+        due_at=NOW,
+        now=NOW,
+        household_ref="3",
+    )
+    _score()
+    record_outreach_outcome(actor=cast.social_worker, task=task, outcome="REACHED", now=NOW)
+
+    _score()
+    _score()
+
+    # Open case for 3 (run 2 leaves it off), closed again: the same sets as run 1, but run 1 is older than
+    # run 2, so a third run lists 3 again and the fourth call returns that third run.
+    runs = list(ScoreRun.objects.order_by("pk"))
+    assert [[row[0] for row in _worklist(run)] for run in runs] == [[3, 1, 2], [1, 2], [3, 1, 2]]
+    assert len({run.input_key for run in runs}) == 3

@@ -28,7 +28,9 @@ def test_the_demo_is_seeded_once_and_a_second_run_changes_nothing(population_dir
     run = ScoreRun.objects.get()
     assert IngestBatch.objects.count() == len(analytics.FEEDS)
     assert IngestBatch.objects.get(feed="TELECOM_ARREARS").rows_rejected == 4
-    assert (run.as_of_date.isoformat(), run.households_scored, run.is_synthetic) == ("2026-03-01", 10_000, True)
+    # Only the people living alone are scored.
+    assert (run.as_of_date.isoformat(), run.population_households, run.is_synthetic) == ("2026-03-01", 10_000, True)
+    assert 3_000 < run.households_scored < 5_000
     assert tasks == run.entries.filter(district__code="11620").count()
     assert set(CareTask.objects.values_list("team", flat=True)) == {cast.home_team.pk}
     assert CareTask.objects.count() == tasks

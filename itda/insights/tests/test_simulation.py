@@ -34,7 +34,9 @@ def test_every_programme_is_counted_per_district_with_costs_where_a_unit_cost_is
     assert by_slug["home-maintenance"].yearly_cost_krw is None
     assert _figures(result) == [("11620", 3, None, None, None), ("11440", 1, None, None, None)]
     assert result.year == 2026
-    assert "외로움안녕120" in result.open_to_everyone
+    # Programmes without rules are listed apart, as not entered yet (not as "open to everyone").
+    assert "외로움안녕120" in result.without_rules
+    assert "청년 공공주택" in result.without_rules or len(result.without_rules) > 1
 
 
 @pytest.mark.django_db
@@ -75,3 +77,29 @@ def test_a_threshold_on_a_programme_without_an_income_rule_or_an_unknown_program
     assert (
         str(no_income_rule.value) == "이 프로그램에는 옮길 소득 기준이 없습니다 (this programme has no income threshold to move)"
     )
+
+
+def _waivers(result):
+    return [(f.code, f.waived, f.waived_after, f.change, f.cost_krw, f.cost_change_krw) for f in result.waiver_figures]
+
+
+@pytest.mark.django_db
+def test_hospital_accompaniment_shows_who_has_the_fee_waived_per_district(population, cast):
+    result = simulate(user=cast.administrator, programme="hospital-accompaniment", now=NOW)
+
+    waiver = result.selected.fee_waiver
+    assert (waiver.amount_krw, waiver.reduced_amount_krw, waiver.threshold) == (5000, 0, 100)
+    assert result.moved is None
+    # Households 1–3 (관악구) and 5 (마포구) are at or below 100 %; household 4 (3 people, 6.0 M of a 5.36 M median)
+    # is at 112 %. Cost per waived household: 0.26 % take-up × 3 hours × 5,000 KRW forgone = 39 KRW.
+    assert _waivers(result) == [("11620", 3, None, None, 117, None), ("11440", 1, None, None, 39, None)]
+
+
+@pytest.mark.django_db
+def test_moving_the_fee_waiver_line_from_100_to_120_percent_shows_more_waived_and_the_cost(population, cast):
+    result = simulate(user=cast.administrator, programme="hospital-accompaniment", percent=120, now=NOW)
+
+    assert (result.moved, result.percent) == ("fee", 120)
+    assert _waivers(result) == [("11620", 3, 4, 1, 117, 39), ("11440", 1, 1, 0, 39, 0)]
+    # Eligibility itself is unchanged: everyone may use the service.
+    assert [(f.code, f.eligible, f.eligible_after) for f in result.figures] == [("11620", 4, None), ("11440", 1, None)]

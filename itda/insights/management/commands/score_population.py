@@ -24,7 +24,7 @@ def run_summary(run: ScoreRun, *, created: bool) -> str:
     synthetic = " · 합성 데이터 (synthetic)" if run.is_synthetic else ""
     return (
         f"점수 실행 #{run.pk} ({state}): 기준일 {run.as_of_date} · 모델 {run.model.version} · 신호 묶음 {len(run.batch_ids)}개 · "
-        f"가구 {run.households_scored:,} · {tiers} · 명단 {run.worklist_size:,} "
+        f"1인 가구 {run.households_scored:,} (전체 {run.population_households:,}가구 중) · {tiers} · 명단 {run.worklist_size:,} "
         f"(이미 관리 중이거나 열린 사례라 제외 {run.excluded_households:,}){synthetic}"
     )
 

@@ -11,7 +11,7 @@ from itda.insights import files, services
 from itda.insights.management.commands.ingest_signals import summary
 from itda.insights.management.commands.score_population import run_summary
 from itda.insights.management.progress import parse_date
-from itda.insights.models import IngestBatch
+from itda.insights.models import IngestBatch, ScoreRun
 from itda.places.models import District
 
 DEMO_HOUSEHOLDS = 50_000
@@ -79,8 +79,19 @@ class Command(BaseCommand):
                 if result.batch.status == IngestBatch.Status.REJECTED:
                     raise CommandError(f"데모 피드 {feed}를 적재하지 못했습니다 (demo feed rejected)")
 
+        # Seeding is not operating: a demo that was scored once keeps that run (rescoring after its own
+        # outreach tasks would be a new run, since who is in an open case is part of a run's inputs).
+        seeded = (
+            ScoreRun.objects.filter(population_sha256=manifest.key, as_of_date=as_of_date, status=ScoreRun.Status.DONE)
+            .order_by("-finished_at", "-pk")
+            .first()
+        )
         try:
-            outcome = services.score_population(as_of=as_of_date, now=timezone.now(), clock=timezone.now)
+            outcome = (
+                services.ScoreOutcome(seeded, created=False)
+                if seeded is not None
+                else services.score_population(as_of=as_of_date, now=timezone.now(), clock=timezone.now)
+            )
         except (files.PopulationMissing, services.RiskModelInvalid, services.ScoringFailed) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(run_summary(outcome.run, created=outcome.created))
