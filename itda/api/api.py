@@ -2,9 +2,10 @@
 
 Every endpoint here is public: the directory is open data, and the eligibility check
 keeps nothing. Each router is mounted with ``auth=None`` on purpose. Routers that write
-or read personal data (referrals, check-ins, telephony webhooks) will be added as their
-own routers with an auth class (``ninja.security.django_auth`` or an API key) plus an
-access function per record, and a permission test per URL.
+or read personal data are their own routers with an auth class plus an access function
+per record, and a permission test per URL: the FHIR exports (``fhir.py``, under /fhir/,
+Django session auth for signed-in staff; Questionnaires public) and the telephony
+webhooks (``telephony.py``, signed).
 
 Error bodies are always ``{"message": ..., "errors": [{"field": ..., "message": ...}]}``
 with Korean first and English after. The texts are bilingual literals rather than
@@ -19,12 +20,12 @@ from typing import Any, ClassVar
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from ninja import NinjaAPI, Query, Router, Status
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
 import analytics
-from itda.api import schemas
+from itda.api import fhir, schemas
 from itda.places.models import District
 from itda.places.queries import latest_indicator_by_district
 from itda.programs import hsds, queries
@@ -180,6 +181,9 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # ninja's body parser wraps every parse failure (bad JSON, bad UTF-8) in HttpError(400).
         message = "요청 본문이 올바른 JSON이 아닙니다 (The request body is not valid JSON)"
         return api.create_response(request, _error_body(message, [("body", message)]), status=400)
+    if isinstance(exc, AuthenticationError):
+        message = "로그인이 필요합니다 (Sign in first)"
+        return api.create_response(request, _error_body(message, []), status=exc.status_code)
     return api.create_response(request, _error_body(exc.message, []), status=exc.status_code)
 
 
@@ -535,3 +539,4 @@ def hsds_export(request: HttpRequest):
 api.add_router("", directory)
 api.add_router("", eligibility)
 api.add_router("/hsds", open_referral)
+api.add_router("/fhir", fhir.router)

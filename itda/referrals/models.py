@@ -17,6 +17,8 @@ closed loop, and the ways off it::
       └─ SENT / RECEIVED / ACCEPTED ──► CANCELLED (cancelled)     by the sending team
 
     SENT ──► ACCEPTED directly; CONTACTED or UNREACHABLE ──► CLOSED with an outcome a worker chooses.
+    CLOSED as COULD_NOT_CONTACT only after two different steps were recorded as tried (e.g. phone and visit).
+    Finishing (CLOSED, DECLINED, CANCELLED) marks the referral's open care tasks done.
 
 "Unreachable" never closes anything: it keeps the referral open, on both teams'
 lists and in the overdue sweep, and opens the next way of reaching the person.

@@ -154,11 +154,10 @@ def record_person_shown_for_sending(*, actor, person, now: datetime, path: str =
 # Programme chains as data: the team kinds each link of the chain runs between, in order. The
 # life-linking stethoscope (programs.md §17, domain-facts §3.3): the primary clinic screens and
 # refers; the public health centre counsels the high-risk; the mental health welfare centre
-# registers and follows the suicide high-risk. Team.Kind has no primary-clinic kind yet; the
-# code below is the one asked for in the report of issue 3.
+# registers and follows the suicide high-risk. The clinic is a team of kind Team.Kind.PRIMARY_CLINIC.
 CHAINS: dict[str, tuple[tuple[str, str], ...]] = {
     "life-linking-stethoscope": (
-        ("PRIMARY_CLINIC", Team.Kind.HEALTH_CENTRE),
+        (Team.Kind.PRIMARY_CLINIC, Team.Kind.HEALTH_CENTRE),
         (Team.Kind.HEALTH_CENTRE, Team.Kind.MENTAL_HEALTH_CENTRE),
     ),
 }

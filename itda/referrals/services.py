@@ -6,7 +6,8 @@ Every write runs in one transaction with its audit entry. The exceptions::
     ├── ReferralInvalid             bad input: same team, unknown risk or programme, empty reason, a chain that does not fit
     ├── TransitionNotAllowed        the step is not an edge of the machine (models.TRANSITIONS)
     ├── NotYourMove                 the actor's team is not the side that takes this step
-    ├── DetailsNeeded               declining needs a reason, closing an outcome, "unreachable" the steps tried
+    ├── DetailsNeeded               declining needs a reason, closing an outcome, "unreachable" the steps tried,
+    │                               closing as "could not contact" two different ways of reaching the person tried
     └── ReferralChanged             someone else moved the referral first; reload and look again
 
 Deadlines are a policy kept as data (``DEADLINE_POLICY``): how long a referral may
@@ -24,12 +25,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import translation
 
 from itda.accounts.models import Team
 from itda.audit.models import AuditEntry
 from itda.audit.services import record_access
 from itda.cases.models import CareTask
-from itda.cases.services import NextStep, open_task
+from itda.cases.services import NextStep, TaskError, complete_task, open_task
 from itda.lib.privacy import contains_resident_registration_number
 from itda.people.models import Consent, Person
 from itda.people.permissions import get_people_for_worker
@@ -252,11 +254,28 @@ def send_referral(
     return referral
 
 
-def _required_details(*, to_status: str, note: str, outcome: str, steps_tried: list[str]) -> None:
+# Closing as "could not contact" needs this many different ways of reaching the person recorded
+# as tried (through UNREACHABLE steps), e.g. a phone call and a home visit.
+COULD_NOT_CONTACT_MIN_STEPS = 2
+
+
+def _required_details(*, to_status: str, note: str, outcome: str, steps_tried: list[str], recorded_steps: list[str]) -> None:
     if to_status == Status.DECLINED and outcome not in DECLINE_REASONS:
         raise DetailsNeeded("거절 사유를 골라 주세요 (choose why the referral is declined)")
     if to_status == Status.CLOSED and outcome not in CLOSING_OUTCOMES:
         raise DetailsNeeded("결과를 골라야 종결할 수 있습니다 (choose an outcome to close the referral)")
+    if to_status == Status.CLOSED and outcome == Referral.Outcome.COULD_NOT_CONTACT:
+        tried = list(dict.fromkeys(step for step in recorded_steps if step in Step.values))
+        if len(tried) < COULD_NOT_CONTACT_MIN_STEPS:
+            with translation.override("ko"):
+                so_far_ko = ", ".join(str(Step(step).label) for step in tried) or "없음"
+            so_far_en = ", ".join(tried) or "none"
+            raise DetailsNeeded(
+                "'연락 불가'로 종결하려면 서로 다른 연락 방법(예: 전화와 방문)을 두 가지 이상 시도하고 "
+                f"'연락 안 됨'으로 기록해야 합니다. 지금까지 시도: {so_far_ko} "
+                "(closing as could-not-contact needs at least two different ways of reaching the person, "
+                f"e.g. a phone call and a home visit, recorded as unreachable first; tried so far: {so_far_en})"
+            )
     if to_status == Status.UNREACHABLE:
         if not steps_tried:
             raise DetailsNeeded("시도한 연락 방법을 하나 이상 골라 주세요 (choose the steps tried)")
@@ -282,9 +301,12 @@ def transition(
     Moving into an open status starts the next hop with a fresh deadline; moving
     into a finished one clears the deadline. UNREACHABLE keeps the referral open,
     adds the steps tried and opens the next step as a care task for the receiving
-    team (once per hop). Two workers moving the same referral at once: one wins,
-    the other gets ReferralChanged. Raises TransitionNotAllowed, NotYourMove,
-    DetailsNeeded or ReferralChanged; nothing is written when it raises.
+    team (once per hop). Closing as COULD_NOT_CONTACT needs two different steps already
+    recorded as tried. Moving into a finished status (closed, declined, cancelled) marks
+    the referral's open care tasks (next steps, overdue alerts) done, through cases.services.
+    Two workers moving the same referral at once: one wins, the other gets ReferralChanged.
+    Raises TransitionNotAllowed, NotYourMove, DetailsNeeded or ReferralChanged; nothing is
+    written when it raises.
     """
     steps = list(dict.fromkeys(steps_tried or []))
     current = Referral.objects.select_related("person", "to_team", "from_team").get(pk=referral.pk)
@@ -295,7 +317,9 @@ def transition(
     side = TRANSITIONS[current.status][to_status]
     if side not in sides_for(actor, current):
         raise NotYourMove("이 단계는 상대 팀이 처리합니다 (the other team takes this step)")
-    _required_details(to_status=to_status, note=note, outcome=outcome, steps_tried=steps)
+    _required_details(
+        to_status=to_status, note=note, outcome=outcome, steps_tried=steps, recorded_steps=list(current.steps_tried)
+    )
     _check_text(note, "메모")
     is_finished = to_status in FINISHED_STATUSES
     hop = current.hop if is_finished else current.hop + 1
@@ -328,8 +352,37 @@ def transition(
             _open_next_step(
                 actor=actor, referral=current, hop=hop, steps_tried=changes["steps_tried"], due_at=changes["due_at"], now=now
             )
+        if is_finished:
+            _finish_open_tasks(actor=actor, referral=current, to_status=to_status, outcome=outcome, now=now)
     current.refresh_from_db()
     return current
+
+
+def open_tasks_of(referral: Referral):
+    """The referral's care tasks still open: next steps after "unreachable" and overdue alerts, on either team."""
+    return CareTask.objects.filter(
+        source_type="referrals.referral",
+        source_id=str(referral.pk),
+        status__in=[CareTask.Status.OPEN, CareTask.Status.IN_PROGRESS],
+    ).select_related("person")
+
+
+def _finish_open_tasks(*, actor, referral: Referral, to_status: str, outcome: str, now: datetime) -> list[CareTask]:
+    """Mark the referral's open tasks done, through cases.services (each audited there), when it finishes.
+
+    A closed, declined or cancelled referral needs no more next steps or overdue chasing;
+    the task's outcome says why it ended. A task someone else finished meanwhile is left as it is.
+    """
+    reason = outcome or to_status
+    text = f"의뢰 #{referral.pk} 종료({to_status}: {reason})로 함께 마감 (closed with referral #{referral.pk}: {reason})"
+    finished = []
+    for task in open_tasks_of(referral).order_by("pk"):
+        try:
+            done, _next = complete_task(actor=actor, task=task, outcome=text, now=now)
+        except TaskError:
+            continue
+        finished.append(done)
+    return finished
 
 
 def _open_next_step(*, actor, referral: Referral, hop: int, steps_tried: list[str], due_at: datetime, now: datetime) -> CareTask:

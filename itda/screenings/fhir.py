@@ -8,6 +8,7 @@ validates them.
 Each answer option carries the standard ``ordinalValue`` extension with the points the
 answer earns after reverse keying, so a receiver can re-add the total. Items whose
 licensed text is not reproduced carry their topic as text (see the instrument file).
+The person is ``Patient/person-<id>`` (``itda.lib.fhir``), as in the referral export.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from itda.audit.services import record_access
+from itda.lib.fhir import patient_reference
 from itda.screenings import catalogue
 from itda.screenings.models import ScreeningResult
 from itda.screenings.queries import result_for_person
@@ -75,7 +77,7 @@ def questionnaire(definition: InstrumentDefinition) -> Questionnaire:
     return Questionnaire.model_validate(
         {
             "resourceType": "Questionnaire",
-            "id": _resource_id(f"{definition.slug}-{definition.version}"),
+            "id": questionnaire_id(definition),
             "url": questionnaire_url(definition),
             "version": definition.version,
             "name": definition.code,
@@ -89,6 +91,25 @@ def questionnaire(definition: InstrumentDefinition) -> Questionnaire:
             "item": items,
         }
     )
+
+
+def questionnaire_id(definition: InstrumentDefinition) -> str:
+    """The FHIR id of one instrument version, e.g. ``phq-9-1``."""
+    return _resource_id(f"{definition.slug}-{definition.version}")
+
+
+def every_questionnaire() -> list[Questionnaire]:
+    """Every version of every instrument (not only those in force), ordered by id."""
+    definitions = sorted((definition for definition, _sha in catalogue.all_definitions()), key=questionnaire_id)
+    return [questionnaire(definition) for definition in definitions]
+
+
+def questionnaire_with_id(resource_id: str) -> Questionnaire | None:
+    """The instrument version whose FHIR id is ``resource_id``, or None."""
+    for definition, _sha in catalogue.all_definitions():
+        if questionnaire_id(definition) == resource_id:
+            return questionnaire(definition)
+    return None
 
 
 def questionnaires(on_date) -> list[Questionnaire]:
@@ -105,7 +126,7 @@ def _response(
     authored: datetime,
     *,
     resource_id: str,
-    subject: str | None,
+    subject: dict | None,
 ) -> QuestionnaireResponse:
     items = [
         {
@@ -127,8 +148,16 @@ def _response(
         "item": items,
     }
     if subject:
-        data["subject"] = {"reference": subject}
+        data["subject"] = subject
     return QuestionnaireResponse.model_validate(data)
+
+
+RESPONSE_ID_PREFIX = "screening-"
+
+
+def questionnaire_response_id(result_id: int) -> str:
+    """The FHIR id of a stored result, e.g. ``screening-12``."""
+    return f"{RESPONSE_ID_PREFIX}{int(result_id)}"
 
 
 def questionnaire_response(result: ScreeningResult) -> QuestionnaireResponse:
@@ -140,8 +169,8 @@ def questionnaire_response(result: ScreeningResult) -> QuestionnaireResponse:
         result.total,
         result.band,
         result.taken_at,
-        resource_id=f"screening-{result.pk}",
-        subject=f"Patient/{result.person_id}",
+        resource_id=questionnaire_response_id(result.pk),
+        subject=patient_reference(result.person_id),
     )
 
 

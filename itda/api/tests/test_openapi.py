@@ -23,7 +23,15 @@ PATHS = {
     # The telephony provider's signed webhooks (tested in itda/checkins/tests/test_telephony.py).
     "/api/v1/telephony/voice": "post",
     "/api/v1/telephony/status": "post",
+    # FHIR R4 exports (tested in itda/api/tests/test_fhir.py): Questionnaires public, the rest signed in.
+    "/api/v1/fhir/Questionnaire": "get",
+    "/api/v1/fhir/Questionnaire/{questionnaire_id}": "get",
+    "/api/v1/fhir/QuestionnaireResponse/{response_id}": "get",
+    "/api/v1/fhir/ServiceRequest/{request_id}": "get",
+    "/api/v1/fhir/Task/{task_id}": "get",
+    "/api/v1/fhir/Bundle/{bundle_id}": "get",
 }
+FHIR_PERSONAL = [path for path in PATHS if path.startswith("/api/v1/fhir/") and path.split("/")[4] != "Questionnaire"]
 
 
 def test_the_openapi_schema_lists_every_path_of_version_1(client):
@@ -53,6 +61,22 @@ def test_the_schema_documents_the_error_body_and_the_eligibility_facts(client):
     }
     assert set(schema["paths"]["/api/v1/eligibility"]["post"]["responses"]) == {"200", "400", "422"}
     assert schema["paths"]["/api/v1/eligibility"]["post"]["operationId"] == "check_eligibility"
+
+
+def test_the_fhir_paths_answer_fhir_json_and_only_the_personal_ones_need_a_session(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    for path in PATHS:
+        if not path.startswith("/api/v1/fhir/"):
+            continue
+        operation = paths[path]["get"]
+        assert list(operation["responses"]["200"]["content"]) == ["application/fhir+json"]
+        if path in FHIR_PERSONAL:
+            assert set(operation["responses"]) == {"200", "401", "404"}
+            assert operation["security"] == [{"SessionAuth": []}]
+        else:
+            assert "security" not in operation
+    assert len(FHIR_PERSONAL) == 4
 
 
 def test_the_docs_page_loads_swagger_from_this_site_only(client):

@@ -1,4 +1,6 @@
-"""Every API URL is public and read-only: the same answer for everyone, and nothing stored.
+"""Every public API URL is read-only: the same answer for everyone, and nothing stored.
+
+(The FHIR exports of referrals and results are personal: their permission tests are in test_fhir.py.)
 
 The personas are the ones every new URL is checked with: nobody signed in, a citizen,
 a worker of another team, a worker of the home team and an administrator.
@@ -31,6 +33,8 @@ READ_URLS = [
     f"/api/v1/hsds/services/{hsds_id('service', 'hospital-accompaniment')}",
     "/api/v1/hsds/locations",
     "/api/v1/hsds/export",
+    "/api/v1/fhir/Questionnaire",
+    "/api/v1/fhir/Questionnaire/phq-9-1",
     "/api/v1/openapi.json",
     "/api/v1/docs",
 ]

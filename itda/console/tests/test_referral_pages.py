@@ -352,3 +352,31 @@ def test_referring_onward_in_the_stethoscope_chain_preselects_the_mental_health_
     assert f'<option value="{chain.mental_health_centre.pk}" selected>' in page
     assert 'name="risk" value="HIGH" required id="id_risk_1" checked>' in page
     assert '<option value="life-linking-stethoscope" selected>' in page
+
+
+@pytest.mark.django_db
+def test_closing_as_could_not_contact_after_one_way_tried_shows_why_and_after_two_closes_with_the_next_step_done(
+    client, cast, referral
+):
+    now = timezone.now()
+    transition(actor=cast.health_staff, referral=referral, to_status="ACCEPTED", now=now)
+    transition(actor=cast.health_staff, referral=referral, to_status="UNREACHABLE", now=now, steps_tried=["PHONE"])
+    client.force_login(cast.health_staff)
+    before = _snapshot(referral)
+    close = {"to_status": "CLOSED", "outcome": "COULD_NOT_CONTACT"}
+
+    refused = client.post(reverse("console:referral_move", args=[referral.pk]), close)
+
+    assert refused.status_code == 400
+    assert "서로 다른 연락 방법(예: 전화와 방문)을 두 가지 이상 시도하고" in refused.content.decode()
+    assert _snapshot(referral) == before
+
+    transition(actor=cast.health_staff, referral=referral, to_status="UNREACHABLE", now=now, steps_tried=["VISIT"])
+    closed = client.post(reverse("console:referral_move", args=[referral.pk]), close)
+
+    assert closed.status_code == 302
+    referral.refresh_from_db()
+    assert (referral.status, referral.outcome) == ("CLOSED", "COULD_NOT_CONTACT")
+    tasks = CareTask.objects.filter(source_type="referrals.referral", source_id=str(referral.pk))
+    assert tasks.count() == 2
+    assert set(tasks.values_list("status", flat=True)) == {CareTask.Status.DONE}

@@ -1,4 +1,8 @@
-"""Properties over random sequences: every step outside the machine is refused; every overdue hop alerts exactly once."""
+"""Properties over random sequences.
+
+Every step outside the machine is refused; every overdue hop alerts exactly once; closing as
+"could not contact" needs two different ways tried, and closing leaves none of the referral's tasks open.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from itda.cases.models import CareTask
-from itda.referrals.models import OPEN_STATUSES, TRANSITIONS, Referral
-from itda.referrals.services import NotYourMove, ReferralRefused, TransitionNotAllowed, sweep_overdue_referrals, transition
+from itda.referrals.models import CLOSING_OUTCOMES, OPEN_STATUSES, TRANSITIONS, Referral
+from itda.referrals.services import (
+    DetailsNeeded,
+    NotYourMove,
+    ReferralRefused,
+    TransitionNotAllowed,
+    open_tasks_of,
+    sweep_overdue_referrals,
+    transition,
+)
 from itda.referrals.tests.factories import make_person, send
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -114,4 +126,51 @@ def test_every_hop_found_overdue_by_a_sweep_alerts_both_teams_exactly_once(cast,
         keys = sorted(CareTask.objects.filter(kind=CareTask.Kind.REFERRAL_OVERDUE).values_list("dedupe_key", flat=True))
         expected = sorted(f"referral:{referral.pk}:hop:{hop}:overdue:{side}" for hop in alerted_hops for side in ("to", "from"))
         assert keys == expected
+        transaction.set_rollback(True)
+
+
+ATTEMPTS = st.lists(st.lists(st.sampled_from(Referral.Step.values), min_size=1, max_size=3), min_size=0, max_size=4)
+
+
+@pytest.mark.django_db
+@EXAMPLES
+@given(
+    risk=st.sampled_from(Referral.Risk.values),
+    contacted_first=st.booleans(),
+    attempts=ATTEMPTS,
+    outcome=st.sampled_from(sorted(CLOSING_OUTCOMES)),
+    overdue=st.booleans(),
+)
+def test_could_not_contact_closes_only_after_two_different_ways_and_closing_leaves_no_open_task(
+    cast, risk, contacted_first, attempts, outcome, overdue
+):
+    with transaction.atomic():
+        referral = send(cast, make_person(), now=NOW, risk=risk)
+        now = NOW
+        referral = transition(actor=cast.health_staff, referral=referral, to_status=Status.ACCEPTED, now=now)
+        if contacted_first or not attempts:  # ACCEPTED cannot close: the person is reached or tried first
+            referral = transition(actor=cast.health_staff, referral=referral, to_status=Status.CONTACTED, now=now)
+        for steps in attempts:
+            now += timedelta(hours=1)
+            referral = transition(
+                actor=cast.health_staff, referral=referral, to_status=Status.UNREACHABLE, now=now, steps_tried=steps
+            )
+        if overdue:
+            now += timedelta(days=30)
+            sweep_overdue_referrals(now=now)
+        tried = {step for steps in attempts for step in steps}
+        before = _state(referral.pk)
+        open_before = set(open_tasks_of(referral).values_list("pk", flat=True))
+
+        may_close = outcome != Referral.Outcome.COULD_NOT_CONTACT or len(tried) >= 2
+        if may_close:
+            closed = transition(actor=cast.health_staff, referral=referral, to_status=Status.CLOSED, now=now, outcome=outcome)
+            assert (closed.status, closed.outcome) == (Status.CLOSED, outcome)
+            assert not open_tasks_of(referral).exists()
+            assert set(CareTask.objects.filter(pk__in=open_before).values_list("status", flat=True)) <= {CareTask.Status.DONE}
+        else:
+            with pytest.raises(DetailsNeeded):
+                transition(actor=cast.health_staff, referral=referral, to_status=Status.CLOSED, now=now, outcome=outcome)
+            assert _state(referral.pk) == before
+            assert set(open_tasks_of(referral).values_list("pk", flat=True)) == open_before
         transaction.set_rollback(True)

@@ -63,7 +63,7 @@ def test_a_stored_result_exports_against_the_version_it_was_scored_with(cast, ot
     assert isinstance(resource, QuestionnaireResponse)
     assert resource.questionnaire == "urn:itda:questionnaire:phq-9|1"
     assert resource.status == "completed"
-    assert resource.subject.reference == f"Patient/{other_person.pk}"
+    assert resource.subject.reference == f"Patient/person-{other_person.pk}"
     answers = {item.linkId: item.answer[0] for item in resource.item}
     assert answers["4"].valueCoding.code == "3"
     assert answers["total"].valueInteger == 10
