@@ -4,6 +4,14 @@ Counsellors of a line team (role COUNSELLOR, team kind HELPLINE) do everything h
 administrators may read the contacts and act on them, but log no calls (they answer
 no line). Callers may stay anonymous: a contact without a person keeps no personal
 fields, and only a known person can be referred or called back.
+
+A crisis overrides everything: a call logged with the outcome CRISIS or the topic
+"thoughts of suicide or self-harm", or a crisis answer to an instrument (even among
+answers that cannot be scored), shows the crisis lines (109, 112, 119) at once and, for a
+known caller, opens the urgent crisis task for a named worker (screenings.services, once
+per person and hour). An instrument run on a call is linked to the contact, so the
+contact page keeps it. SGDS-K (65 and over) is refused for a caller whose age is known
+to be below it.
 """
 
 from __future__ import annotations
@@ -14,12 +22,14 @@ from functools import wraps
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from itda.cases.models import CareTask
 from itda.contacts.models import ContactLog
 from itda.contacts.services import ContactRefused, log_contact
 from itda.people import queries as people_queries
@@ -147,19 +157,21 @@ def home(request):
         data = form.cleaned_data
         minutes = data["duration_minutes"]
         try:
-            contact = log_contact(
-                actor=user,
-                team=user.team,
-                channel=data["channel"],
-                direction=data["direction"],
-                outcome=data["outcome"],
-                started_at=data["started_at"] or now,
-                person=person,
-                caller_type=data["caller_type"],
-                duration_seconds=minutes * 60 if minutes is not None else None,
-                topics=data["topics"],
-                note=data["note"],
-            )
+            with transaction.atomic():
+                contact = log_contact(
+                    actor=user,
+                    team=user.team,
+                    channel=data["channel"],
+                    direction=data["direction"],
+                    outcome=data["outcome"],
+                    started_at=data["started_at"] or now,
+                    person=person,
+                    caller_type=data["caller_type"],
+                    duration_seconds=minutes * 60 if minutes is not None else None,
+                    topics=data["topics"],
+                    note=data["note"],
+                )
+                _open_crisis_path_for(user, contact, now)
         except ContactRefused as refused:
             error = str(refused)
         else:
@@ -179,25 +191,109 @@ def home(request):
     return render(request, "console/helpline/home.html", context, status=400 if request.method == "POST" else 200)
 
 
+def _open_crisis_path_for(user, contact, now):
+    """The urgent crisis task for a known caller when the call ended in crisis or was about suicidal thoughts."""
+    try:
+        from itda.screenings.services import open_crisis_path_for_contact
+    except ImportError:
+        return None
+    return open_crisis_path_for_contact(actor=user, contact=contact, now=now)
+
+
+def _contact_is_crisis(contact) -> bool:
+    try:
+        from itda.screenings.services import contact_is_crisis
+    except ImportError:
+        return contact.outcome == ContactLog.Outcome.CRISIS
+    return contact_is_crisis(contact)
+
+
+def _age_refusal(definition, person, now):
+    try:
+        from itda.screenings.services import age_refusal
+    except ImportError:
+        return None
+    age = person.age_on(timezone.localtime(now).date()) if person is not None else None
+    return age_refusal(definition, age)
+
+
+def _screening_rows(request, contact, now) -> list[dict]:
+    """The instruments run during this call, from the stored results (audited read); scores only, no answers."""
+    try:
+        from itda.screenings.queries import results_for_contact
+        from itda.screenings.scoring import InstrumentDefinition
+    except ImportError:
+        return []
+    rows = []
+    for result in results_for_contact(request.user, contact, now, path=request.path):
+        definition = InstrumentDefinition.from_dict(result.instrument.definition)
+        band = definition.band(result.band)
+        rows.append(
+            {
+                "result": result,
+                "instrument": _in_language(definition.short_name, request),
+                "version": result.instrument.version,
+                "band": _in_language(band.label, request) if band is not None else result.band,
+                "level": _level_label(result.level),
+            }
+        )
+    return rows
+
+
+def _can_see_person_results(user, person) -> bool:
+    if person is None:
+        return False
+    try:
+        from itda.screenings.permissions import can_see_sensitive_results
+    except ImportError:
+        return False
+    return can_see_sensitive_results(user, person)
+
+
 def _contact_context(request, contact_id: int, **extra) -> dict:
     now = timezone.now()
     view = queries.view_helpline_contact(actor=request.user, contact_id=contact_id, now=now, path=request.path)
+    contact = view.contact
     instruments = _instruments(now)
     chosen_code = request.GET.get("instrument", "") if request.method == "GET" else request.POST.get("instrument", "")
     chosen = next((definition for definition in instruments if definition.code == chosen_code), None)
     labels = dict(HelplineTopic.choices)
     answers = extra.pop("answers", {})
+    age_refused = _age_refusal(chosen, contact.person, now) if chosen is not None else None
+    crisis_tasks = [task for task in view.follow_ups if task.kind == CareTask.Kind.CRISIS_RESPONSE]
+    screenings = _screening_rows(request, contact, now)
+    if screenings:
+        crisis_tasks += list(
+            CareTask.objects.filter(
+                kind=CareTask.Kind.CRISIS_RESPONSE,
+                source_type="screenings.screeningresult",
+                source_id__in=[str(row["result"].pk) for row in screenings],
+            )
+            .select_related("team", "assignee")
+            .order_by("pk")
+        )
     context = {
         "view": view,
-        "contact": view.contact,
-        "topics": [labels.get(code, code) for code in view.contact.topics],
+        "contact": contact,
+        "topics": [labels.get(code, code) for code in contact.topics],
         "instruments": [(definition.code, _in_language(definition.name, request)) for definition in instruments],
         "instrument": chosen,
-        "items": _items(chosen, answers, request) if chosen is not None else [],
+        "items": _items(chosen, answers, request) if chosen is not None and age_refused is None else [],
+        "age_refused": age_refused.message if age_refused is not None else "",
         "link_form": LinkForm(),
         "follow_up_form": FollowUpForm(),
+        "follow_ups": [task for task in view.follow_ups if task.kind != CareTask.Kind.CRISIS_RESPONSE],
+        "crisis": _contact_is_crisis(contact),
+        "crisis_tasks": crisis_tasks,
+        "screenings": screenings,
+        "can_see_person_results": _can_see_person_results(request.user, contact.person),
         "error": "",
     }
+    crisis_task = extra.pop("crisis_task", None)
+    if extra.pop("crisis", False):
+        context["crisis"] = True
+    if crisis_task is not None and crisis_task.pk not in {task.pk for task in crisis_tasks}:
+        context["crisis_tasks"] = [*crisis_tasks, crisis_task]
     context.update(extra)
     return context
 
@@ -268,9 +364,18 @@ def run_screening(request, contact_id: int):
             now=timezone.now(),
             person=contact.person,
             store=contact.person is not None,
+            contact=contact if contact.person is not None else None,
         )
     except ScreeningRefused as refused:
-        context = _contact_context(request, contact.pk, error=refused.message, answers=answers)
+        # A crisis answer among refused answers still shows the crisis lines and names the task opened.
+        context = _contact_context(
+            request,
+            contact.pk,
+            error=refused.message,
+            answers=answers,
+            crisis=refused.is_crisis,
+            crisis_task=refused.crisis_task,
+        )
         return render(request, "console/helpline/contact.html", context, status=400)
     programs = list(Program.objects.filter(slug__in=outcome.recommended_programs).order_by("name"))
     band = definition.band(outcome.band)
@@ -280,7 +385,16 @@ def run_screening(request, contact_id: int):
         "band": _in_language(band.label, request) if band is not None else outcome.band,
         "level": _level_label(outcome.level),
     }
-    context = _contact_context(request, contact.pk, outcome=outcome, summary=summary, recommended=programs, answers=answers)
+    context = _contact_context(
+        request,
+        contact.pk,
+        outcome=outcome,
+        summary=summary,
+        recommended=programs,
+        answers=answers,
+        crisis=outcome.is_crisis,
+        crisis_task=outcome.crisis_task,
+    )
     return render(request, "console/helpline/contact.html", context)
 
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("care/", include("itda.console.care_urls")),
     path("check-ins/", include("itda.console.checkin_urls")),
     path("insights/", include("itda.console.insight_urls")),
+    path("screenings/", include("itda.console.screening_urls")),
 ]

@@ -5,6 +5,13 @@ when the page has been sent — no row, no session, no cache (Cache-Control: no-
 A signed-in citizen who consents can save a result, see change over time and ask to be
 called; the consent can be withdrawn, after which the saved results are deleted on the
 retention schedule (see itda.screenings.models).
+
+A crisis answer overrides everything: the crisis lines show at once, also when other
+questions were left empty (the incomplete answers are still refused, never scored). For a
+signed-in citizen with a person record the crisis task for a named worker is opened even
+when they do not save (nothing of their answers is kept; the task only says a crisis
+answer was given). An instrument made for an age group (SGDS-K: 65 and over) is refused,
+with a message, to a signed-in citizen whose age is known to be below it.
 """
 
 from __future__ import annotations
@@ -169,11 +176,22 @@ def _can_save(user) -> bool:
     return user.is_authenticated and user.role == user.Role.CITIZEN
 
 
+def _own_person(user):
+    """The signed-in citizen's own person record, or None (anonymous users, staff, citizens without one)."""
+    return _person_of(user) if _can_save(user) else None
+
+
+def _own_age(user) -> int | None:
+    person = _own_person(user)
+    return person.age_on(timezone.localdate()) if person is not None else None
+
+
 @never_cache
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
     definitions = catalogue.self_check_definitions(timezone.localdate())
     language = _language()
+    age = _own_age(request.user)
     choices = [
         {
             "slug": d.slug,
@@ -181,6 +199,7 @@ def start(request: HttpRequest) -> HttpResponse:
             "description": d.description.in_language(language),
             "count": len(d.items),
             "min_age": d.min_age,
+            "not_for_age": services.age_refusal(d, age) is not None,
         }
         for d in definitions
     ]
@@ -204,12 +223,35 @@ def _texts(definition: InstrumentDefinition) -> dict[str, str]:
     }
 
 
-def _render_form(request, definition, form, *, status=200, refused: str = ""):
+def _render_form(request, definition, form, *, status=200, refused: str = "", crisis=None, blocked: bool = False):
+    """The questions again, with the refusal; ``crisis`` (a refusal carrying a crisis answer) puts the crisis lines first."""
     return render(
         request,
         "portal/selfcheck/form.html",
-        {"definition": definition, "texts": _texts(definition), "form": form, "refused": refused},
+        {
+            "definition": definition,
+            "texts": _texts(definition),
+            "form": form,
+            "refused": refused,
+            "crisis": crisis is not None and crisis.is_crisis,
+            "crisis_task": getattr(crisis, "crisis_task", None),
+            "blocked": blocked,
+        },
         status=status,
+    )
+
+
+def _render_refused(request, definition, form, refused: ScreeningRefused):
+    if isinstance(refused, MissingAnswers):
+        form.add_missing(refused.items)
+    return _render_form(
+        request,
+        definition,
+        form,
+        status=400,
+        refused=refused.message,
+        crisis=refused,
+        blocked=isinstance(refused, services.NotForThisAge),
     )
 
 
@@ -240,27 +282,35 @@ def _render_result(request, definition, form, outcome, *, save_form=None, status
 def take(request: HttpRequest, slug: str) -> HttpResponse:
     definition = _definition_or_404(slug)
     if request.method != "POST":
-        return _render_form(request, definition, SelfCheckForm(definition, language=_language()))
+        too_young = services.age_refusal(definition, _own_age(request.user))
+        form = SelfCheckForm(definition, language=_language())
+        if too_young is not None:
+            return _render_form(request, definition, form, refused=too_young.message, blocked=True)
+        return _render_form(request, definition, form)
     form = SelfCheckForm(definition, request.POST, language=_language())
-    if not form.is_valid():
-        return _render_form(request, definition, form, status=400)
-
+    # A signed-in citizen's own record: a crisis answer then opens the crisis task; nothing is stored (store=False).
+    # Answers the form rejects are passed on raw, so that a crisis answer among them is still acted on.
+    answers = form.answers() if form.is_valid() else _raw_answers(definition, request.POST)
     try:
         outcome = services.record_screening(
             actor=request.user,
             instrument_code=definition.code,
-            answers=form.answers(),
+            answers=answers,
             channel="SELF_CHECK",
             now=_now(),
             version=definition.version,
+            person=_own_person(request.user),
             store=False,
         )
-    except MissingAnswers as refused:
-        form.add_missing(refused.items)
-        return _render_form(request, definition, form, status=400, refused=refused.message)
     except ScreeningRefused as refused:
-        return _render_form(request, definition, form, status=400, refused=refused.message)
+        return _render_refused(request, definition, form, refused)
+    if not form.is_valid():
+        return _render_form(request, definition, form, status=400)
     return _render_result(request, definition, form, outcome)
+
+
+def _raw_answers(definition: InstrumentDefinition, data) -> dict[str, str]:
+    return {item.code: data.get(_item_field_name(item.code), "") for item in definition.items}
 
 
 @never_cache
@@ -286,10 +336,11 @@ def save(request: HttpRequest) -> HttpResponse:
             channel="SELF_CHECK",
             now=now,
             version=request.POST.get("version") or definition.version,
+            person=person,
             store=False,
         )
     except ScreeningRefused as refused:
-        return _render_form(request, definition, form, status=400, refused=refused.message)
+        return _render_refused(request, definition, form, refused)
     if not save_form.is_valid():
         return _render_result(request, definition, form, outcome, save_form=save_form, status=400)
 
@@ -381,10 +432,13 @@ def _chart(history: queries.InstrumentHistory, title: str, band_labels: dict[str
     if count == 1:
         summary = _("One result on %(first_date)s: score %(last)s.") % values
     else:
-        summary = _(
-            "%(count)s results from %(first_date)s to %(last_date)s; "
-            "the score went from %(first)s to %(last)s (range %(min)s–%(max)s)."
-        ) % values
+        summary = (
+            _(
+                "%(count)s results from %(first_date)s to %(last_date)s; "
+                "the score went from %(first)s to %(last)s (range %(min)s–%(max)s)."
+            )
+            % values
+        )
     return Chart(
         code=history.code,
         title=title,

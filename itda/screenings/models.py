@@ -78,6 +78,14 @@ class ScreeningResult(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="screening_results")
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="results")
     channel = models.CharField(max_length=20, choices=Channel.choices)
+    contact = models.ForeignKey(
+        "contacts.ContactLog",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="screening_results",
+        help_text=_("The call (e.g. on the 120 line) during which the instrument was run."),
+    )
     answers = models.JSONField(help_text=_("Item code → the answer given (raw option value)."))
     total = models.SmallIntegerField()
     band = models.CharField(max_length=30)

@@ -7,6 +7,11 @@ Seeing a person's results:
 - administrators.
 Nobody else: not other workers of the same district, not the 120 line, not city staff.
 
+Results recorded during a 120 line contact (``ScreeningResult.contact``) are also seen,
+on that contact only, by those who may see the contact: the counsellors of the line team
+that took the call and administrators (``can_see_contact_results``). The line does not
+thereby see the person's other results.
+
 Recording a result for a person additionally allows the workers who may open the
 person's record (district staff in scope, the city-wide 120 counsellors), because a
 screening is often the first contact, before anyone is on the case.
@@ -47,3 +52,14 @@ def can_record_results(user, person) -> bool:
     if not can_work_with_people(user):
         return False
     return get_people_for_worker(user).filter(pk=person.pk).exists()
+
+
+def can_see_contact_results(user, contact) -> bool:
+    """True when the user may see this 120 line contact, and so the results recorded during it."""
+    if contact is None or not getattr(user, "is_authenticated", False):
+        return False
+    try:
+        from itda.referrals.permissions import get_helpline_contacts_for_worker
+    except ImportError:
+        return bool(user.is_administrator)
+    return get_helpline_contacts_for_worker(user).filter(pk=contact.pk).exists()

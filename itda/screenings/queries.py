@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count
 
 from itda.audit.services import record_access
 from itda.people.models import Consent, Person
 from itda.programs.models import Program
 from itda.screenings.models import ScreeningResult, self_check_retention_days
-from itda.screenings.permissions import can_see_sensitive_results
+from itda.screenings.permissions import can_see_contact_results, can_see_sensitive_results
 from itda.screenings.scoring import InstrumentDefinition
 
 RESULT_FIELDS = ("instrument", "answers", "total", "band", "flags", "level", "recommended_programs")
@@ -81,6 +82,73 @@ def result_for_person(actor, person_id: int, result_id: int, now: datetime, *, p
     with transaction.atomic():
         record_access(actor=actor, action="READ", target=result, person_id=person.pk, fields=RESULT_FIELDS, path=path, at=now)
     return result
+
+
+CONTACT_RESULT_FIELDS = ("instrument", "total", "band", "level")
+
+
+def results_for_contact(actor, contact, now: datetime, *, path: str = "") -> list[ScreeningResult]:
+    """The results recorded during one 120 line contact, oldest first (scores only, not answers).
+
+    Seen by those who may see the contact (``can_see_contact_results``); anyone else gets an
+    empty list and a DENIED entry. A READ entry is written when there are results to show.
+    """
+    if not can_see_contact_results(actor, contact):
+        with transaction.atomic():
+            record_access(
+                actor=actor,
+                action="DENIED",
+                target_type="screenings.screeningresult",
+                person_id=getattr(contact, "person_id", None),
+                reason="contact screening results refused",
+                path=path,
+                at=now,
+            )
+        return []
+    found = list(ScreeningResult.objects.filter(contact=contact).select_related("instrument").order_by("taken_at", "pk"))
+    if found:
+        with transaction.atomic():
+            record_access(
+                actor=actor,
+                action="READ",
+                target_type="screenings.screeningresult",
+                target_id=",".join(str(r.pk) for r in found)[:40],
+                person_id=contact.person_id,
+                fields=CONTACT_RESULT_FIELDS,
+                reason=f"contact {contact.pk}: {len(found)} results",
+                path=path,
+                at=now,
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class HelplineScreeningCounts:
+    total: int
+    crisis: int
+    by_instrument: dict[str, int]
+
+
+def helpline_screening_counts(start: datetime, end: datetime) -> HelplineScreeningCounts:
+    """Instruments run during 120 line contacts started in [start, end), by instrument code.
+
+    Aggregates only (no person), so not audited. Counts stored results, i.e. those of known
+    callers: an anonymous caller's answers are scored and never kept.
+    """
+    from itda.accounts.models import Team
+
+    results = ScreeningResult.objects.filter(
+        contact__team__kind=Team.Kind.HELPLINE, contact__started_at__gte=start, contact__started_at__lt=end
+    )
+    by_instrument = dict(
+        results.order_by("instrument__code")
+        .values_list("instrument__code")
+        .annotate(n=Count("pk"))
+        .values_list("instrument__code", "n")
+    )
+    return HelplineScreeningCounts(
+        total=sum(by_instrument.values()), crisis=results.filter(is_crisis=True).count(), by_instrument=by_instrument
+    )
 
 
 @dataclass(frozen=True)

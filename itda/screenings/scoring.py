@@ -5,7 +5,8 @@ versioned JSON file in ``data/instruments`` (see ``InstrumentDefinition.from_dic
 
 Exceptions::
 
-    ScreeningRefused            the answers cannot be scored; .message is Korean first
+    ScreeningRefused            the answers cannot be scored; .message is Korean first; .crisis_flags
+                                names any crisis answer that was given all the same (see crisis_answers)
     ├── MissingAnswers          required items left empty (never scored as 0); .items names them
     ├── AnswerOutOfRange        an answer that is not one of the item's options; .items names them
     └── UnknownItems            answers to items the instrument does not have; .items names them
@@ -27,7 +28,15 @@ class ScreeningRefused(Exception):
     def __init__(self, message: str, items: tuple[str, ...] = ()):
         self.message = message
         self.items = tuple(items)
+        # A crisis answer given among answers that cannot be scored still counts: the caller shows the
+        # crisis lines and opens the crisis path (services.record_screening sets crisis_task).
+        self.crisis_flags: tuple[str, ...] = ()
+        self.crisis_task = None
         super().__init__(message)
+
+    @property
+    def is_crisis(self) -> bool:
+        return bool(self.crisis_flags)
 
 
 class MissingAnswers(ScreeningRefused):
@@ -331,29 +340,68 @@ def _as_answer(value) -> int | str | None:
     return "bad"
 
 
+def _valid_answers(definition: InstrumentDefinition, answers: Mapping) -> dict[str, int]:
+    """The answers that are one of their item's options; everything else (empty, unknown, bad) left out."""
+    cleaned = {str(code): _as_answer(value) for code, value in answers.items()}
+    valid = {}
+    for item in definition.items:
+        value = cleaned.get(item.code)
+        if value is not None and value != "bad" and value in item.values:
+            valid[item.code] = value
+    return valid
+
+
+def crisis_answers(definition: InstrumentDefinition, answers: Mapping[str, int | None]) -> tuple[str, ...]:
+    """The crisis flags raised by single answers, judged on every valid answer even when others are missing.
+
+    A crisis answer (an item's ``crisis_at_least``, or an ``is_crisis`` flag on one item, such
+    as PHQ-9 item 9 at 1 or more) overrides everything, so it must be seen even when the
+    screening as a whole cannot be scored. Crisis flags on a total or a subscale need every
+    answer and are only judged by ``score``.
+    """
+    given = _valid_answers(definition, answers)
+    found: list[str] = []
+    for flag in definition.flags:
+        if flag.is_crisis and flag.item and flag.total_at_least is None and flag.item in given:
+            if _flag_applies(flag, given, {}, 0):
+                found.append(flag.code)
+    for item in definition.items:
+        if item.crisis_at_least is not None and given.get(item.code, -1) >= item.crisis_at_least:
+            code = f"{definition.code}_ITEM{item.code}"
+            if code not in found:
+                found.append(code)
+    return tuple(found)
+
+
+def _refuse(error: ScreeningRefused, definition: InstrumentDefinition, answers: Mapping) -> ScreeningRefused:
+    error.crisis_flags = crisis_answers(definition, answers)
+    return error
+
+
 def score(definition: InstrumentDefinition, answers: Mapping[str, int | None]) -> Score:
     """Score one set of answers against one instrument version.
 
     Every required item must be answered with one of its option values. Reverse-keyed
     items count from the other end of the scale. Raises UnknownItems, MissingAnswers
     (naming every empty required item) or AnswerOutOfRange; nothing is ever scored as 0
-    in place of a missing answer.
+    in place of a missing answer. A refusal carries in ``crisis_flags`` any crisis answer
+    among the valid answers (see ``crisis_answers``), so that it is never lost.
     """
     known = {item.code for item in definition.items}
     unknown = sorted((str(code) for code in answers if str(code) not in known), key=_item_order)
     if unknown:
-        raise UnknownItems(unknown)
+        raise _refuse(UnknownItems(unknown), definition, answers)
     cleaned = {str(code): _as_answer(value) for code, value in answers.items()}
     missing = [item.code for item in definition.items if item.required and cleaned.get(item.code) is None]
     if missing:
-        raise MissingAnswers(missing)
+        raise _refuse(MissingAnswers(missing), definition, answers)
     out_of_range = [
         item.code
         for item in definition.items
         if cleaned.get(item.code) is not None and (cleaned[item.code] == "bad" or cleaned[item.code] not in item.values)
     ]
     if out_of_range:
-        raise AnswerOutOfRange(out_of_range)
+        raise _refuse(AnswerOutOfRange(out_of_range), definition, answers)
 
     given = {code: value for code, value in cleaned.items() if value is not None}
     item_scores = {item.code: item.scored(given[item.code]) for item in definition.items if item.code in given}

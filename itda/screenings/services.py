@@ -8,6 +8,7 @@ Exceptions (all carry a Korean-first ``message``)::
     ├── UnknownItems                 answers to items the instrument lacks
     ├── UnknownInstrument            (catalogue.py) no such instrument or version
     ├── ScreeningNotAllowed          the actor may not record results for this person
+    ├── NotForThisAge                the instrument is for an age group the person is not in (SGDS-K: 65+)
     ├── ConsentRequired              a self-check is saved only with the SAVE_RESULTS consent
     ├── InstrumentChanged            a definition file changed without a new version
     ├── ContactNotPossible           no team to call the person back
@@ -43,6 +44,7 @@ from itda.screenings.scoring import (
     Score,
     ScreeningRefused,
     UnknownItems,
+    crisis_answers,
     score,
 )
 from itda.screenings.triage import TriageDecision, decide
@@ -56,6 +58,7 @@ __all__ = [
     "InstrumentChanged",
     "MissingAnswers",
     "NoCrisisResponder",
+    "NotForThisAge",
     "ScreeningNotAllowed",
     "ScreeningOutcome",
     "ScreeningRefused",
@@ -64,6 +67,7 @@ __all__ = [
     "evaluate",
     "give_save_consent",
     "open_crisis_path",
+    "open_crisis_path_for_contact",
     "purge_withdrawn_self_checks",
     "record_screening",
     "register_citizen_for_self_check",
@@ -86,6 +90,25 @@ _RESPONDER_ROLES = (User.Role.SOCIAL_WORKER, User.Role.COUNSELLOR, User.Role.HEA
 class ScreeningNotAllowed(ScreeningRefused):
     def __init__(self):
         super().__init__("이 사람의 검사 결과를 기록할 권한이 없습니다 (You may not record screenings for this person)")
+
+
+class NotForThisAge(ScreeningRefused):
+    def __init__(self, short_name_ko: str, short_name_en: str, min_age: int):
+        self.min_age = min_age
+        super().__init__(
+            f"{short_name_ko}은(는) {min_age}세 이상을 위한 검사입니다. 다른 검사를 골라 주세요 "
+            f"({short_name_en} is for people aged {min_age} or over; please choose another check)"
+        )
+
+
+def age_refusal(definition: InstrumentDefinition, age: int | None) -> NotForThisAge | None:
+    """The refusal to give when a person of known age is younger than the instrument is made for, else None.
+
+    An unknown age is never refused: the instrument's page says whom it is for.
+    """
+    if definition.min_age is None or age is None or age >= definition.min_age:
+        return None
+    return NotForThisAge(definition.short_name.ko, definition.short_name.en, int(definition.min_age))
 
 
 class ConsentRequired(ScreeningRefused):
@@ -186,6 +209,15 @@ def _has_active_consent(person: Person, purpose: str) -> bool:
     return Consent.objects.filter(person=person, purpose=purpose, withdrawn_at__isnull=True).exists()
 
 
+def _crisis_dedupe_key(kind: str, person: Person, now: datetime) -> str:
+    """One crisis task per person, route and hour: a re-submitted form or a save after the result adds none."""
+    return f"crisis:{kind}:{person.pk}:{timezone.localtime(now):%Y%m%dT%H}"
+
+
+def _crisis_kind(channel: str, contact) -> str:
+    return "helpline" if contact is not None or channel == Channel.HELPLINE_120 else channel.lower()
+
+
 def record_screening(
     *,
     actor,
@@ -196,25 +228,55 @@ def record_screening(
     person: Person | None = None,
     version: str | None = None,
     store: bool = True,
+    contact=None,
 ) -> ScreeningOutcome:
     """Score a screening with the instrument version in force (or the one named) and triage it.
 
     Stores the result only when a person is given and ``store`` is true; an anonymous
     screening leaves no trace. A self-check is stored only for the person themself and
-    only while their SAVE_RESULTS consent is active. A crisis answer for a known person
-    opens the crisis path (a crisis task for a named worker) in the same transaction.
+    only while their SAVE_RESULTS consent is active. A result run during a contact
+    (``contact``, a 120 line ContactLog) is linked to it.
+
+    A crisis answer overrides everything: for a known person it opens the crisis path (a
+    crisis task for a named worker) whether or not the result is stored — and even when
+    the answers cannot be scored (an item left empty, an answer out of range) or the
+    person is outside the instrument's age group. The refusal is raised all the same (an
+    incomplete result is never scored), carrying ``crisis_flags`` and ``crisis_task``.
     Raises MissingAnswers, AnswerOutOfRange, UnknownItems, UnknownInstrument,
-    ScreeningNotAllowed, ConsentRequired or InstrumentChanged.
+    ScreeningNotAllowed, NotForThisAge, ConsentRequired or InstrumentChanged.
     """
     if channel not in Channel.values:
         raise ScreeningRefused(f"알 수 없는 경로입니다: {channel} (Unknown channel: {channel})")
+    if person is not None and not can_record_results(actor, person):
+        refused = ScreeningNotAllowed()
+        try:
+            refused.crisis_flags = crisis_answers(_definition(instrument_code, version, now)[0], answers)
+        except ScreeningRefused:
+            pass
+        raise refused
     age = person.age_on(_local_date(now)) if person is not None else None
     definition, sha = _definition(instrument_code, version, now)
-    scored = score(definition, answers)
+    try:
+        too_young = age_refusal(definition, age)
+        if too_young is not None:
+            raise too_young
+        scored = score(definition, answers)
+    except ScreeningRefused as refused:
+        refused.crisis_flags = refused.crisis_flags or crisis_answers(definition, answers)
+        if refused.crisis_flags and person is not None:
+            refused.crisis_task = _open_screening_crisis(
+                actor=actor,
+                person=person,
+                definition=definition,
+                crisis_flags=refused.crisis_flags,
+                kind=_crisis_kind(channel, contact),
+                result=None,
+                now=now,
+                incomplete=True,
+            )
+        raise
     decision = decide(catalogue.triage_rules(instrument_code, _local_date(now)), scored, age=age)
 
-    if person is not None and not can_record_results(actor, person):
-        raise ScreeningNotAllowed()
     is_stored = person is not None and store
     if is_stored and channel == Channel.SELF_CHECK:
         if person.user_id is None or person.user_id != getattr(actor, "pk", None):
@@ -231,6 +293,7 @@ def record_screening(
                 person=person,
                 instrument=instrument,
                 channel=channel,
+                contact=contact,
                 answers=dict(scored.answers),
                 total=scored.total,
                 band=scored.band.code,
@@ -255,23 +318,15 @@ def record_screening(
                 at=now,
             )
         if decision.is_crisis and person is not None:
-            source_type, source_id = (
-                ("screenings.screeningresult", result.pk)
-                if result is not None
-                else ("screenings.unsaved", f"{definition.code}:{person.pk}:{now:%Y%m%dT%H%M%S}")
+            crisis_task = _open_screening_crisis(
+                actor=actor,
+                person=person,
+                definition=definition,
+                crisis_flags=scored.crisis_flags,
+                kind=_crisis_kind(channel, contact),
+                result=result,
+                now=now,
             )
-            try:
-                crisis_task = open_crisis_path(
-                    actor=actor,
-                    person=person,
-                    source_type=source_type,
-                    source_id=source_id,
-                    now=now,
-                    reason=f"{definition.code} {', '.join(scored.crisis_flags)}",
-                )
-            except NoCrisisResponder:
-                # The crisis lines are on the page whatever happens; a district without any team is a setup error.
-                logger.error("no crisis responder for person %s in district %s", person.pk, person.district_id)
     return ScreeningOutcome(
         result=result,
         total=scored.total,
@@ -286,6 +341,73 @@ def record_screening(
         score=scored,
         definition=definition,
     )
+
+
+def _open_screening_crisis(
+    *,
+    actor,
+    person: Person,
+    definition: InstrumentDefinition,
+    crisis_flags,
+    kind: str,
+    result: ScreeningResult | None,
+    now: datetime,
+    incomplete: bool = False,
+) -> CareTask | None:
+    """The crisis task for a crisis answer; minimal detail (instrument and flag, never the answers)."""
+    source_type, source_id = (
+        ("screenings.screeningresult", result.pk)
+        if result is not None
+        else ("screenings.unsaved", f"{definition.code}:{person.pk}:{now:%Y%m%dT%H%M%S}")
+    )
+    reason = f"{definition.code} {', '.join(crisis_flags)}"
+    if incomplete:
+        reason += " · 위기 응답, 미완료 검사 (crisis answer; screening not complete)"
+    try:
+        return open_crisis_path(
+            actor=actor,
+            person=person,
+            source_type=source_type,
+            source_id=source_id,
+            now=now,
+            reason=reason,
+            dedupe_key=_crisis_dedupe_key(kind, person, now),
+        )
+    except NoCrisisResponder:
+        # The crisis lines are on the page whatever happens; a district without any team is a setup error.
+        logger.error("no crisis responder for person %s in district %s", person.pk, person.district_id)
+        return None
+
+
+def contact_is_crisis(contact) -> bool:
+    """A 120 line contact that ended in crisis, or was about thoughts of suicide or self-harm."""
+    return contact.outcome == "CRISIS" or "SUICIDAL_THOUGHTS" in (contact.topics or [])
+
+
+def open_crisis_path_for_contact(*, actor, contact, now: datetime) -> CareTask | None:
+    """The crisis path for a 120 line contact that ended in crisis or was about suicidal thoughts.
+
+    Opens (once per person and hour, shared with crisis answers to instruments run on the
+    same call) the urgent crisis task for a named worker, exactly as a crisis answer does.
+    Returns None when the contact is not a crisis or the caller is anonymous (nobody to
+    send a worker to: the counsellor connects them to 109, 112 or 119 on the line).
+    """
+    if not contact_is_crisis(contact) or contact.person_id is None:
+        return None
+    person = contact.person
+    try:
+        return open_crisis_path(
+            actor=actor,
+            person=person,
+            source_type="contacts.contactlog",
+            source_id=contact.pk,
+            now=now,
+            reason="120 상담 중 위기 (crisis during a 120 line call)",
+            dedupe_key=_crisis_dedupe_key("helpline", person, now),
+        )
+    except NoCrisisResponder:
+        logger.error("no crisis responder for person %s in district %s", person.pk, person.district_id)
+        return None
 
 
 def is_out_of_hours(now: datetime) -> bool:
@@ -342,15 +464,22 @@ def _crisis_responder(person: Person, now: datetime) -> tuple[Team, User | None]
 
 
 def open_crisis_path(
-    *, actor, person: Person, source_type: str, source_id: str | int, now: datetime, reason: str = ""
+    *,
+    actor,
+    person: Person,
+    source_type: str,
+    source_id: str | int,
+    now: datetime,
+    reason: str = "",
+    dedupe_key: str = "",
 ) -> CareTask:
     """Open, once per source, a CRISIS_RESPONSE task due within the hour for a named worker.
 
     The worker is the person's lead worker, else another worker on the case (never a
     volunteer), else the least busy worker of the district welfare centre — or, at night,
     at weekends and on public holidays, of the control room when one exists. Calling it
-    again for the same source returns the task already opened. Raises NoCrisisResponder
-    when no team exists at all.
+    again for the same source (or the same ``dedupe_key``, when given) returns the task
+    already opened. Raises NoCrisisResponder when no team exists at all.
     """
     with transaction.atomic():
         team, worker = _crisis_responder(person, now)
@@ -367,7 +496,7 @@ def open_crisis_path(
             priority=CareTask.Priority.CRISIS,
             source_type=source_type,
             source_id=source_id,
-            dedupe_key=f"crisis:{source_type}:{source_id}"[:120],
+            dedupe_key=(dedupe_key or f"crisis:{source_type}:{source_id}")[:120],
         )
     return task
 
@@ -425,6 +554,7 @@ def request_contact(*, actor, person: Person, now: datetime, is_urgent: bool = F
                 source_id=f"{person.pk}:{timezone.localtime(now):%Y%m%dT%H}",
                 now=now,
                 reason=reason or "자가진단 후 긴급 연락 요청",
+                dedupe_key=_crisis_dedupe_key(Channel.SELF_CHECK.lower(), person, now),
             )
         team = Team.objects.filter(kind=Team.Kind.DISTRICT_CENTRE, district=person.district).order_by("pk").first()
         if team is None:
