@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -20,6 +20,10 @@ class TaskError(Exception):
 
 class UnreachableNeedsNextStep(TaskError):
     """'Unreachable' never closes a task on its own: it must name the next step (another channel, a visit)."""
+
+
+class TaskOutcomeInvalid(TaskError):
+    """An outcome this kind of task does not take, or a next step with an unknown kind or an impossible time."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,113 @@ def complete_task(
             )
     task.refresh_from_db()
     return task, follow_up
+
+
+# The outcomes a worker records in the task inbox. Codes, not words: the check-in ladder reads
+# UNREACHABLE as "not reached" and anything else as "reached" (checkins.cycle.reconcile_closed_steps),
+# and the discovery worklist reads UNREACHABLE, REACHED and NO_NEED on outreach tasks.
+REACHED = "REACHED"
+NO_NEED = "NO_NEED"
+HANDLED = "DONE"
+_CONTACT_KINDS = {
+    CareTask.Kind.CRISIS_RESPONSE,
+    CareTask.Kind.URGENT_CONTACT,
+    CareTask.Kind.FOLLOW_UP_CALL,
+    CareTask.Kind.VISIT,
+    CareTask.Kind.DOOR_OPENING,
+    CareTask.Kind.REVIEW,
+}
+NEXT_STEP_KINDS = (CareTask.Kind.FOLLOW_UP_CALL, CareTask.Kind.VISIT, CareTask.Kind.DOOR_OPENING)
+NEXT_STEP_WITHIN = timedelta(days=90)
+_NEXT_STEP_TITLES = {
+    CareTask.Kind.FOLLOW_UP_CALL: "연락 안 됨: 다른 방법으로 다시 연락 (Unreachable: try again another way)",
+    CareTask.Kind.VISIT: "연락 안 됨: 가정 방문 (Unreachable: visit at home)",
+    CareTask.Kind.DOOR_OPENING: (
+        "방문에도 응답 없음: 경찰·소방과 문 개방 (No answer at the door: open it with police or fire service)"
+    ),
+}
+
+
+def outcomes_for(kind: str) -> tuple[str, ...]:
+    """The outcomes a task of this kind may be closed with in the inbox, the usual one first."""
+    if kind == CareTask.Kind.OUTREACH:
+        return (REACHED, NO_NEED, UNREACHABLE)
+    if kind in _CONTACT_KINDS:
+        return (REACHED, UNREACHABLE)
+    return (HANDLED,)
+
+
+def take_task(*, actor, task: CareTask, now: datetime) -> CareTask:
+    """Assign an open task to the actor, from nobody or from a colleague; taking one's own task changes nothing.
+
+    The update is conditional on the assignee the actor saw, so when two workers take the same task
+    at once one of them wins and the other gets TaskError. Raises TaskError when the task is closed
+    or was taken by someone else meanwhile.
+    """
+    if task.assignee_id == actor.pk and task.is_open:
+        return task
+    with transaction.atomic():
+        taken = CareTask.objects.filter(
+            pk=task.pk, status__in=[CareTask.Status.OPEN, CareTask.Status.IN_PROGRESS], assignee_id=task.assignee_id
+        ).update(assignee=actor)
+        if not taken:
+            raise TaskError("이미 끝났거나 방금 다른 사람이 맡은 일입니다 (the task is closed or was just taken by someone else)")
+        record_access(
+            actor=actor,
+            action="UPDATE",
+            target=task,
+            person_id=task.person_id,
+            fields=["assignee"],
+            reason="taken" if task.assignee_id is None else f"taken over from user {task.assignee_id}",
+            at=now,
+        )
+    task.refresh_from_db()
+    return task
+
+
+def record_task_outcome(
+    *,
+    actor,
+    task: CareTask,
+    outcome: str,
+    now: datetime,
+    next_step_kind: str = "",
+    next_step_due_at: datetime | None = None,
+) -> tuple[CareTask, CareTask | None]:
+    """Close a task from the inbox with one of ``outcomes_for(task.kind)``; returns (task, next-step task or None).
+
+    UNREACHABLE needs a next step (a call another way, a home visit, or a door opening) due after
+    ``now`` and within 90 days; it opens for the task's team, for the actor when they are on that team
+    (else for the task's assignee), in the same transaction. A door opening keeps crisis priority.
+    Raises TaskOutcomeInvalid, UnreachableNeedsNextStep, or TaskError when the task is already closed.
+    """
+    if outcome not in outcomes_for(task.kind):
+        raise TaskOutcomeInvalid("이 일에 맞는 결과를 고르세요 (choose an outcome this task takes)")
+    next_step = None
+    if outcome == UNREACHABLE:
+        if not next_step_kind or next_step_due_at is None:
+            raise UnreachableNeedsNextStep(
+                "연락이 닿지 않으면 다음 조치와 날짜를 정해야 합니다 (unreachable needs a next step and its time)"
+            )
+        if next_step_kind not in NEXT_STEP_KINDS:
+            raise TaskOutcomeInvalid("다음 조치는 다시 연락, 방문, 문 개방 중에서 고르세요 (choose a known next step)")
+        if not now < next_step_due_at <= now + NEXT_STEP_WITHIN:
+            raise TaskOutcomeInvalid(
+                "다음 조치 시간은 지금부터 90일 안이어야 합니다 (the next step must be due within the next 90 days)"
+            )
+        on_team = getattr(actor, "team_id", None) == task.team_id
+        priority = CareTask.Priority.URGENT
+        if next_step_kind == CareTask.Kind.DOOR_OPENING or task.priority == CareTask.Priority.CRISIS:
+            priority = CareTask.Priority.CRISIS
+        next_step = NextStep(
+            kind=next_step_kind,
+            title=_NEXT_STEP_TITLES[next_step_kind],
+            due_at=next_step_due_at,
+            team=task.team,
+            assignee=actor if on_team else task.assignee,
+            priority=priority,
+        )
+    return complete_task(actor=actor, task=task, outcome=outcome, now=now, next_step=next_step)
 
 
 @dataclass(frozen=True)

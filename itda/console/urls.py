@@ -17,4 +17,5 @@ urlpatterns = [
     path("check-ins/", include("itda.console.checkin_urls")),
     path("insights/", include("itda.console.insight_urls")),
     path("screenings/", include("itda.console.screening_urls")),
+    path("tasks/", include("itda.console.task_urls")),
 ]
