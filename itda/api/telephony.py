@@ -14,10 +14,32 @@ reads TwiML back:
    completed, busy, no-answer, failed, canceled).
 
 ``attempt`` is a signed, expiring reference made when the call was placed (see
-``checkins.links``). Every request must carry ``X-Itda-Signature: sha256=<hex>``,
-the HMAC-SHA256 of the raw request body under the shared secret
-``ITDA_TELEPHONY_WEBHOOK_SECRET`` (or ``_FILE``), read when a request arrives;
-without a configured secret every request is refused. Webhooks are idempotent
+``checkins.links``). Every request must be signed in one of two ways, checked when
+it arrives (401 otherwise, before anything is read or changed):
+
+- ``X-Itda-Signature: sha256=<hex>``: the HMAC-SHA256 of the raw request body under
+  the shared secret ``ITDA_TELEPHONY_WEBHOOK_SECRET`` (or ``_FILE``), for a gateway
+  of our own in front of the provider;
+- ``X-Twilio-Signature: <base64>``, so that a standard provider can call directly:
+  Twilio's documented scheme, base64 of the HMAC-SHA1, under the provider's auth
+  token, of the full URL the provider requested (scheme, host, path and query
+  string) followed by every POST parameter, sorted by name, as name and value
+  concatenated without separators. The token is ``ITDA_TELEPHONY_TWILIO_AUTH_TOKEN``
+  (or ``_FILE``), else the webhook secret above. Only form-encoded bodies are
+  signed this way (Twilio's JSON ``bodySHA256`` variant is not accepted).
+
+The URL must be the one the provider saw, not the one behind the load balancer:
+when ``ITDA_PUBLIC_URL`` is set (it is also the base the voice adapter gives the
+provider for its callbacks, so in production it is), the URL is that base plus the
+request's path and query string as received. Without it, Django's
+``build_absolute_uri`` is used, which honours ``SECURE_PROXY_SSL_HEADER`` (an
+``X-Forwarded-Proto`` from a trusted proxy) and ``USE_X_FORWARDED_HOST`` only if
+the settings turn them on; itda's settings turn neither on, so behind a
+TLS-terminating balancer set ``ITDA_PUBLIC_URL``. Because providers differ on
+whether the default port (``:443``, ``:80``) is part of the signed URL, both
+spellings are accepted. Secrets are read through ``env_secret`` and never logged.
+
+Without any configured secret every request is refused. Webhooks are idempotent
 on the provider's ``CallSid``: the first one binds the call to the attempt, a
 repeated one changes nothing, one naming another call is refused (409).
 
@@ -26,8 +48,11 @@ Mount with ``api.add_router("/telephony/", telephony.router)``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import os
+from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from django.http import HttpRequest, HttpResponse
@@ -39,8 +64,12 @@ from itda.checkins import campaign, links, services
 from itda.lib.env import env_secret
 
 SIGNATURE_HEADER = "X-Itda-Signature"
+TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature"
 SECRET_NAME = "ITDA_TELEPHONY_WEBHOOK_SECRET"  # noqa: S105 - the name of the variable, not a secret
+TWILIO_TOKEN_NAME = "ITDA_TELEPHONY_TWILIO_AUTH_TOKEN"  # noqa: S105 - the name of the variable, not a secret
+PUBLIC_URL_NAME = "ITDA_PUBLIC_URL"
 FINISHED_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -48,17 +77,57 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def twilio_signature(token: str, url: str, params: list[tuple[str, str]] | dict[str, str]) -> str:
+    """The ``X-Twilio-Signature`` of a form POST to ``url``: base64(HMAC-SHA1(token, url + sorted names and values))."""
+    pairs = sorted(params.items() if isinstance(params, dict) else params)  # by name, then value for a repeated name
+    payload = url + "".join(name + value for name, value in pairs)
+    return base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+
+
+def provider_url(request: HttpRequest) -> str:
+    """The URL the provider requested: ``ITDA_PUBLIC_URL`` + path and query when set, else Django's absolute URI."""
+    public = os.environ.get(PUBLIC_URL_NAME, "").rstrip("/")
+    if public:
+        return public + request.get_full_path()
+    return request.build_absolute_uri()
+
+
+def _port_spellings(url: str) -> list[str]:
+    """The URL as given, without its default port and with it: providers sign one or the other."""
+    parts = urlsplit(url)
+    default = _DEFAULT_PORTS.get(parts.scheme)
+    if default is None or parts.hostname is None or (parts.port not in (None, default)):
+        return [url]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    bare = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    with_port = urlunsplit((parts.scheme, f"{host}:{default}", parts.path, parts.query, parts.fragment))
+    return [bare, with_port]
+
+
+def _twilio_signature_matches(request: HttpRequest, token: str, given: str) -> bool:
+    params = [(name, value) for name, values in request.POST.lists() for value in values]
+    matches = False
+    for url in _port_spellings(provider_url(request)):
+        matches |= hmac.compare_digest(given.encode(), twilio_signature(token, url, params).encode())
+    return matches
+
+
 class WebhookSignature:
-    """ninja auth: the HMAC of the body must match. Refusals are 401 and touch nothing."""
+    """ninja auth: our HMAC of the body, or Twilio's signature of URL and parameters, must match. Refusals are 401
+    and touch nothing."""
 
     def __call__(self, request: HttpRequest):
         secret = env_secret(SECRET_NAME)
-        if not secret:
+        token = env_secret(TWILIO_TOKEN_NAME) or secret
+        if not secret and not token:
             raise HttpError(401, "전화 연동 비밀값이 설정되지 않았습니다 (the telephony webhook secret is not configured)")
         given = request.headers.get(SIGNATURE_HEADER, "")
-        if not given or not hmac.compare_digest(given, sign(request.body, secret)):
-            raise HttpError(401, "서명이 맞지 않습니다 (the request signature does not match)")
-        return "telephony"
+        if given and secret and hmac.compare_digest(given.encode(), sign(request.body, secret).encode()):
+            return "telephony"
+        given_twilio = request.headers.get(TWILIO_SIGNATURE_HEADER, "")
+        if given_twilio and token and _twilio_signature_matches(request, token, given_twilio):
+            return "telephony"
+        raise HttpError(401, "서명이 맞지 않습니다 (the request signature does not match)")
 
 
 class VoiceCallback(Schema):

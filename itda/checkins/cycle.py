@@ -23,15 +23,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
+from itda.audit.services import record_access
 from itda.cases.models import CareTask
-from itda.cases.services import open_task
+from itda.cases.services import NewTask, open_task, open_tasks_in_bulk
 from itda.checkins import ladder, services
 from itda.checkins.adapters import AdapterSet, CallRequest, ChannelNotConfigured
 from itda.checkins.adapters.transport import TransportError
 from itda.checkins.ladder import State
 from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escalation, EscalationStep
+from itda.programs.hours import SEOUL
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +48,21 @@ class CycleReport:
     expired: int = 0
     overdue_alerts: int = 0
     reconciled: int = 0
+    stall_alerts: int = 0
     purged: int = 0
     to_send: list[int] = field(default_factory=list)
 
     def add(self, other: CycleReport) -> None:
-        for name in ("scheduled", "dialled", "retried", "expired", "overdue_alerts", "reconciled", "purged"):
+        for name in (
+            "scheduled",
+            "dialled",
+            "retried",
+            "expired",
+            "overdue_alerts",
+            "reconciled",
+            "stall_alerts",
+            "purged",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.to_send.extend(other.to_send)
 
@@ -354,6 +366,144 @@ def reconcile_closed_steps(*, now: datetime, batch_size: int = DEFAULT_BATCH) ->
     return report
 
 
+_OPEN_TASK = [CareTask.Status.OPEN, CareTask.Status.IN_PROGRESS]
+
+
+def _stalled_steps_filter(now: datetime) -> Q | None:
+    """Current human steps whose task has been open past its deadline by their district's grace, as one filter.
+
+    One short query finds the districts with a ladder on a human step (at most 25);
+    districts with the same graces share one condition per state.
+    """
+    districts = (
+        Escalation.objects.filter(resolved_at__isnull=True, state__in=list(ladder.HUMAN_STATES))
+        .values_list("district_id", flat=True)
+        .distinct()
+    )
+    by_grace: dict[tuple[str, timedelta], list[int]] = {}
+    for district_id in districts:
+        policy = services.policy_for(district_id)
+        for state in ladder.HUMAN_STATES:
+            grace = ladder.stalled_after(state, policy)
+            if grace is not None:
+                by_grace.setdefault((str(state), grace), []).append(district_id)
+    if not by_grace:
+        return None
+    condition = Q()
+    for (state, grace), ids in by_grace.items():
+        condition |= Q(state=state, escalation__district_id__in=ids, escalation__current_task__due_at__lte=now - grace)
+    return condition
+
+
+def alert_stalled_steps(*, now: datetime, batch_size: int = DEFAULT_BATCH) -> CycleReport:
+    """Raise, once per step, the human steps nobody worked: an urgent alert for the team on duty, a higher priority.
+
+    A staff call, visit, door opening, trace, counsellor call or crisis response
+    waits for a person (its ``next_action_at`` is empty), so without this sweep an
+    unworked task would stall the ladder silently. A step is stalled when it is
+    still the ladder's current step and its task is still open past its deadline
+    by the district's ``stalled_step_grace_minutes``. Each batch is claimed with
+    SELECT … FOR UPDATE SKIP LOCKED and a conditional UPDATE of the step's
+    ``stall_alerted_at`` (two workers take disjoint rows; SQLite serialises them);
+    the alert's dedupe key ``checkins:escalation:<id>:<step>:stalled`` is the
+    database's own guard on top. The alert goes to the team the FIELD route names
+    now (dong centre by day, the city control room at night, at weekends and on
+    public holidays); the stalled task's priority goes up one level (once, with the
+    alert). The ladder itself does not move, and nothing calls police or fire.
+    """
+    report = CycleReport()
+    while True:
+        alerted = _alert_stalled_batch(now=now, batch_size=batch_size)
+        report.stall_alerts += alerted
+        if alerted < 1:
+            return report
+
+
+def _alert_stalled_batch(*, now: datetime, batch_size: int) -> int:
+    condition = _stalled_steps_filter(now)
+    if condition is None:
+        return 0
+    stalled = EscalationStep.objects.filter(
+        condition,
+        stall_alerted_at__isnull=True,
+        state=F("escalation__state"),
+        number=F("escalation__step"),
+        escalation__resolved_at__isnull=True,
+        escalation__current_task__status__in=_OPEN_TASK,
+    )
+    if not stalled.exists():
+        return 0
+    with transaction.atomic(), services.batch_memo():
+        ids = list(
+            stalled.select_for_update(skip_locked=True, of=("self",)).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return 0
+        rows = list(
+            EscalationStep.objects.filter(pk__in=ids, stall_alerted_at__isnull=True)
+            .select_related("escalation__person", "escalation__current_task")
+            .order_by("pk")
+        )
+        alerts: list[NewTask] = []
+        stalled_tasks: dict[str, tuple[int, int]] = {}  # alert dedupe key -> (stalled task id, person id)
+        routed: list[int] = []
+        for step in rows:
+            escalation = step.escalation
+            policy = services.policy_for(escalation.district_id)
+            daytime = ladder.is_daytime(now, policy)
+            try:
+                team = services.route_team(escalation.person, purpose="FIELD", daytime=daytime, policy=policy)
+            except services.NoTeamToRoute:
+                logger.error("stalled ladder step %s cannot be raised: no team to route to", step.pk)
+                continue
+            task = escalation.current_task
+            key = f"checkins:escalation:{escalation.pk}:{step.key}:stalled"
+            critical = step.state in (State.DOOR_OPENING, State.CRISIS)
+            alerts.append(
+                NewTask(
+                    team=team,
+                    kind=CareTask.Kind.REVIEW,
+                    title=ladder.STALL_ALERT_TITLES[State(step.state)],
+                    due_at=now,
+                    dedupe_key=key,
+                    person=escalation.person,
+                    priority=CareTask.Priority.CRISIS if critical else CareTask.Priority.URGENT,
+                    detail=(
+                        f"안부확인 단계 {step.key}, 할 일 #{task.pk} 기한 {task.due_at.astimezone(SEOUL):%Y-%m-%d %H:%M} "
+                        f"(ladder step {step.key}, task #{task.pk} due {task.due_at.astimezone(SEOUL):%Y-%m-%d %H:%M})"
+                        + (
+                            "\n경찰·소방 요청은 담당자가 판단합니다 (a person decides whether to call police or fire service)"
+                            if step.state == State.DOOR_OPENING
+                            else ""
+                        )
+                    ),
+                )
+            )
+            stalled_tasks[key] = (task.pk, escalation.person_id)
+            routed.append(step.pk)
+        if not routed:
+            return 0
+        EscalationStep.objects.filter(pk__in=routed, stall_alerted_at__isnull=True).update(stall_alerted_at=now)
+        created, _existing = open_tasks_in_bulk(
+            actor=None, tasks=alerts, now=now, source_type="checkins.escalationstep", source_id="stalled"
+        )
+        raised = [stalled_tasks[task.dedupe_key] for task in created]
+        if raised:
+            CareTask.objects.filter(
+                pk__in=[task_id for task_id, _person in raised], status__in=_OPEN_TASK, priority__gt=CareTask.Priority.CRISIS
+            ).update(priority=F("priority") - 1)
+            record_access(
+                actor=None,
+                action="UPDATE",
+                target_type="cases.caretask",
+                listed_person_ids=sorted({person_id for _task, person_id in raised}),
+                fields=["priority"],
+                reason=f"{len(raised)} stalled ladder steps raised",
+                at=now,
+            )
+        return len(routed)
+
+
 def _drain(step, **kwargs) -> CycleReport:
     total = CycleReport()
     while True:
@@ -390,6 +540,7 @@ def run_cycle(
     report.add(_drain(paced(fire_due_retries), now=now, adapters=adapters, worker_id=worker_id, batch_size=batch_size))
     report.add(alert_overdue_contacts(now=now, batch_size=batch_size))
     report.add(reconcile_closed_steps(now=now, batch_size=batch_size))
+    report.add(alert_stalled_steps(now=now, batch_size=batch_size))
     if purge:
         report.purged = services.purge_checkin_answers(now=now)
     return report

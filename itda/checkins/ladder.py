@@ -41,6 +41,13 @@ through ``cases.services`` with the dedupe key ``checkins:escalation:<id>:<step>
 (self-harm through the screening's crisis path); an automatic RETRY is a call,
 recorded as a check-in attempt, not a task in anyone's queue.
 
+A human step nobody works does not stall the ladder: once its task is past its
+deadline by the policy's ``stalled_step_grace_minutes`` for that state, the cycle
+raises it once (``cycle.alert_stalled_steps``): an urgent alert task for the team
+on duty now and a higher priority on the stalled task. The ladder itself does not
+move (only a person's outcome moves it), and nothing calls police or fire without
+a person: for a door opening the alert is the action.
+
 Human steps are routed when they fire: weekday daytime (not a Korean public
 holiday) to the person's dong centre or district centre, nights, weekends and
 public holidays to the city's isolation-prevention control room.
@@ -131,6 +138,18 @@ class Route:
     night: tuple[str, ...]
 
 
+# A staff call nobody made within the hour, a visit or a door opening not done by its own deadline (24 h, 2 h),
+# a trace not renewed by its 72 h, a counsellor or crisis worker not there within the hour.
+DEFAULT_STALLED_STEP_GRACE_MINUTES = {
+    "STAFF_CALL": 60,
+    "VISIT": 0,
+    "DOOR_OPENING": 0,
+    "TRACE": 0,
+    "URGENT_CONTACT": 60,
+    "CRISIS": 60,
+}
+
+
 @dataclass(frozen=True)
 class Policy:
     """The numbers of the ladder for one district. Durations in minutes or hours as named."""
@@ -154,6 +173,9 @@ class Policy:
     default_call_weekday: int = 1
     default_call_time: time = time(10, 0)
     routes: dict[str, Route] = field(default_factory=dict)
+    # Minutes past a human step's task deadline before the sweep raises it (a state left out is never raised;
+    # a district's override sets a state to null to leave it out).
+    stalled_step_grace_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_STALLED_STEP_GRACE_MINUTES))
 
     @classmethod
     def from_mapping(cls, mapping: dict) -> Policy:
@@ -178,6 +200,11 @@ class Policy:
         current["day_ends_at"] = self.day_ends_at.strftime("%H:%M")
         current["default_call_time"] = self.default_call_time.strftime("%H:%M")
         current["channel_ladder"] = list(self.channel_ladder)
+        grace = overrides.get("stalled_step_grace_minutes")
+        overrides = dict(overrides)
+        if isinstance(grace, dict):  # a district changes the states it names, keeps the others, drops those set to null
+            merged = {**self.stalled_step_grace_minutes, **grace}
+            overrides["stalled_step_grace_minutes"] = {state: value for state, value in merged.items() if value is not None}
         current.update(overrides)
         return Policy.from_mapping(current)
 
@@ -218,6 +245,18 @@ def _read_value(key: str, raw):
             raise PolicyInvalid(
                 "routes: 목적마다 day 와 night 팀 종류 목록이 필요합니다 (each route needs day and night lists)"
             ) from None
+    if key == "stalled_step_grace_minutes":
+        if not isinstance(raw, dict) or not set(raw) <= {str(state) for state in HUMAN_STATES}:
+            raise PolicyInvalid(
+                "stalled_step_grace_minutes: 사람이 맡는 단계마다 분을 적으세요 "
+                "(stalled_step_grace_minutes: minutes for each human step)"
+            )
+        for minutes in raw.values():
+            if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 7 * 24 * 60:
+                raise PolicyInvalid(
+                    "stalled_step_grace_minutes: 0–10080 분으로 적으세요 (stalled_step_grace_minutes must be 0–10080 minutes)"
+                )
+        return dict(raw)
     if key == "channel_ladder":
         channels = tuple(raw)
         if not channels or not set(channels) <= {"VOICE", "SMS_LINK", "VOLUNTEER_CALL"}:
@@ -370,4 +409,28 @@ TASK_SPECS = {
     State.CRISIS: TaskSpec(
         "CRISIS_RESPONSE", 1, "COUNSELLING", "안부확인 자해 위험: 위기 대응 (Self-harm risk in the check-in: crisis response)"
     ),
+}
+
+
+# --- a human step nobody worked ----------------------------------------------------------------
+
+
+def stalled_after(state: str, policy: Policy) -> timedelta | None:
+    """How long past its task's deadline a human step may stay unworked before it is raised; None: never raised."""
+    minutes = policy.stalled_step_grace_minutes.get(str(state))
+    return None if minutes is None else timedelta(minutes=minutes)
+
+
+# The alert a stalled step raises: an urgent task for the team on duty now. It never calls police or fire
+# itself: for a door opening the alert asks a person to decide and act.
+STALL_ALERT_TITLES = {
+    State.STAFF_CALL: "안부확인 전화가 처리되지 않음: 지금 확인 (Ladder staff call not made: act now)",
+    State.VISIT: "안부확인 방문이 기한을 넘김: 지금 확인 (Ladder visit past its deadline: act now)",
+    State.DOOR_OPENING: (
+        "문 개방 단계가 처리되지 않음: 담당자가 경찰·소방 요청 판단 "
+        "(Door opening not done: a person decides on police or fire service now)"
+    ),
+    State.TRACE: "행방 확인이 기한을 넘김: 지금 확인 (Finding the person is past its deadline: act now)",
+    State.URGENT_CONTACT: "위험 발언 상담 전화가 처리되지 않음: 지금 확인 (Counsellor call not made: act now)",
+    State.CRISIS: "위기 대응이 처리되지 않음: 지금 확인 (Crisis response not taken up: act now)",
 }

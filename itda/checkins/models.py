@@ -274,6 +274,9 @@ class EscalationStep(models.Model):
     outcome_at = models.DateTimeField(null=True, blank=True)
     outcome_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     note = models.TextField(blank=True)
+    stall_alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the sweep raised this step because nobody worked its task in time.")
+    )
 
     class Meta:
         verbose_name = _("escalation step")

@@ -21,6 +21,7 @@ from itda.referrals.permissions import (
     get_referrals_for_worker,
     sides_for,
 )
+from itda.screenings.queries import helpline_screening_counts
 
 LIST_FIELDS = ("person", "status", "risk", "due_at", "outcome", "to_team", "from_team")
 DETAIL_FIELDS = ("person", "reason", "risk", "status", "outcome", "outcome_note", "steps_tried", "events", "chain")
@@ -194,6 +195,8 @@ class HelplineCounts:
     programs_linked: dict[str, int] = field(default_factory=dict)
     referrals_sent: int = 0
     follow_ups_scheduled: int = 0
+    instruments_run: dict[str, int] = field(default_factory=dict)
+    crisis_screenings: int = 0
 
 
 def helpline_counts(start: datetime, end: datetime) -> HelplineCounts:
@@ -202,7 +205,8 @@ def helpline_counts(start: datetime, end: datetime) -> HelplineCounts:
     Aggregates only: no person appears in the result, so reading it is not audited.
     ``by_topic`` counts each topic once per contact; a contact with several topics
     counts under each. Also counts programmes linked during those contacts, referrals
-    the line sent and follow-up calls it scheduled in the period.
+    the line sent, follow-up calls it scheduled and instruments run during its calls
+    (stored results of known callers, by instrument code) in the period.
     """
     contacts = ContactLog.objects.filter(team__kind=Team.Kind.HELPLINE, started_at__gte=start, started_at__lt=end)
     by_caller_type = dict(contacts.order_by("caller_type").values_list("caller_type").annotate(n=Count("pk")))
@@ -220,6 +224,7 @@ def helpline_counts(start: datetime, end: datetime) -> HelplineCounts:
     follow_ups = CareTask.objects.filter(
         team__kind=Team.Kind.HELPLINE, kind=CareTask.Kind.FOLLOW_UP_CALL, created_at__gte=start, created_at__lt=end
     ).count()
+    screenings = helpline_screening_counts(start, end)
     return HelplineCounts(
         start=start,
         end=end,
@@ -231,6 +236,8 @@ def helpline_counts(start: datetime, end: datetime) -> HelplineCounts:
         programs_linked=links,
         referrals_sent=referrals,
         follow_ups_scheduled=follow_ups,
+        instruments_run=screenings.by_instrument,
+        crisis_screenings=screenings.crisis,
     )
 
 

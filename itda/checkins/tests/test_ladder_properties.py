@@ -1,5 +1,5 @@
-"""Hypothesis: random sequences of answers, silences and worker outcomes never close a ladder on someone unreached
-and never fire a step twice."""
+"""Hypothesis: random sequences of answers, silences, worker outcomes and steps left unworked never close a ladder on
+someone unreached, never fire a step twice, and raise an unworked human step exactly once, only once it is overdue."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from itda.cases.models import CareTask
-from itda.checkins import services
+from itda.checkins import ladder, services
 from itda.checkins.ladder import HUMAN_STATES, State
 from itda.checkins.models import CheckinAttempt, Escalation, EscalationStep
 from itda.checkins.tests.conftest import FINE, IN_PAIN, SELF_HARM, TUESDAY_MORNING, run, scripted
@@ -19,7 +19,7 @@ from itda.checkins.tests.conftest import FINE, IN_PAIN, SELF_HARM, TUESDAY_MORNI
 CALL_RESULTS = st.sampled_from([None, None, FINE, IN_PAIN, SELF_HARM])
 WORKER_OUTCOMES = st.sampled_from(["NOT_REACHED", "NOT_REACHED", "REACHED", "CONCERN", "SELF_HARM"])
 ACTIONS = st.lists(
-    st.tuples(st.sampled_from(["call", "worker", "repeat"]), CALL_RESULTS, WORKER_OUTCOMES), min_size=1, max_size=14
+    st.tuples(st.sampled_from(["call", "worker", "repeat", "wait"]), CALL_RESULTS, WORKER_OUTCOMES), min_size=1, max_size=14
 )
 
 
@@ -54,6 +54,15 @@ def _check_invariants(person) -> None:
         assert len(set(human_tasks)) == len(human_tasks)
     keys = list(CareTask.objects.filter(person=person).exclude(dedupe_key="").values_list("dedupe_key", flat=True))
     assert len(keys) == len(set(keys))
+    # A stalled human step is raised once, and only after its task was overdue by the district's grace.
+    alerts = {task.dedupe_key: task for task in CareTask.objects.filter(person=person, dedupe_key__endswith=":stalled")}
+    raised = EscalationStep.objects.filter(escalation__person=person, stall_alerted_at__isnull=False).select_related("task")
+    assert {f"checkins:escalation:{step.escalation_id}:{step.key}:stalled" for step in raised} == set(alerts)
+    for step in raised:
+        assert step.state in HUMAN_STATES
+        grace = ladder.stalled_after(step.state, services.policy_for(person.district_id))
+        assert grace is not None and step.task.due_at + grace <= step.stall_alerted_at
+        assert alerts[f"checkins:escalation:{step.escalation_id}:{step.key}:stalled"].created_at == step.stall_alerted_at
 
 
 @pytest.mark.django_db
@@ -81,6 +90,17 @@ def test_random_sequences_never_close_a_ladder_on_someone_unreached_nor_fire_a_s
                         outcome=worker_outcome,
                         now=now,
                     )
+                elif kind == "wait" and escalation is not None and escalation.state in HUMAN_STATES:
+                    # Nobody works the step: the clock passes its deadline and grace, the sweep raises it once.
+                    before = (escalation.step_key, escalation.current_task_id)
+                    task = escalation.current_task
+                    now = max(now, task.due_at + timedelta(hours=2))
+                    run(now, scripted(call_result)[0])
+                    escalation.refresh_from_db()
+                    if escalation.is_open and escalation.current_task_id == task.pk:
+                        assert (escalation.step_key, escalation.current_task_id) == before
+                        step = EscalationStep.objects.get(escalation=escalation, key=escalation.step_key)
+                        assert step.stall_alerted_at is not None
                 elif kind == "repeat" and escalation is not None and last_human is not None:
                     # The same outcome delivered twice (a double tap, a retried request): refused, nothing fires again.
                     before = EscalationStep.objects.count()

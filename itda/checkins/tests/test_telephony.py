@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from itda.api.telephony import sign
+from itda.api.telephony import sign, twilio_signature
 from itda.checkins import cycle, links, services
 from itda.checkins.models import CheckinAttempt, Escalation
 from itda.checkins.tests.conftest import ai_call_due_a_minute_ago, live_adapters
@@ -183,3 +183,123 @@ def test_an_unknown_question_is_refused(client, ringing):
     response = _post(client, "api:telephony_voice", ringing, {"CallSid": "CA1", "Digits": "1"}, question="WEATHER")
 
     assert response.status_code == 422
+
+
+# --- Twilio's own signature, so a standard provider can call the webhooks directly --------------------------------
+
+TWILIO_TOKEN = "twilio-test-auth-token"
+
+
+def test_the_twilio_signature_matches_the_providers_documented_example():
+    # The worked example of Twilio's request-validation documentation (auth token 12345).
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+14158675309",
+        "Digits": "1234",
+        "From": "+14158675309",
+        "To": "+18005551212",
+    }
+
+    signature = twilio_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", params)
+
+    assert signature == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+
+
+def _twilio_post(client, attempt, fields, *, token=TWILIO_TOKEN, base="https://itda.example", sign_fields=None, headers=None):
+    """POST as Twilio does: form fields, signed over the URL the provider requested and the sorted fields."""
+    query = urlencode({"attempt": links.attempt_reference(attempt.pk, now=timezone.now())})
+    path = f"{reverse('api:telephony_voice')}?{query}"
+    signed = sorted((sign_fields or fields).items())
+    return client.post(
+        path,
+        data=urlencode(fields),
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Twilio-Signature": twilio_signature(token, base + path, signed), **(headers or {})},
+    )
+
+
+@pytest.fixture
+def twilio_token(monkeypatch):
+    monkeypatch.setenv("ITDA_TELEPHONY_TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
+    return TWILIO_TOKEN
+
+
+@pytest.mark.django_db
+def test_a_webhook_signed_the_twilio_way_over_the_public_url_is_accepted(client, ringing, twilio_token):
+    response = _twilio_post(client, ringing, {"CallSid": "CA1", "CallStatus": "in-progress", "From": "+82200000000"})
+
+    ringing.refresh_from_db()
+    assert response.status_code == 200
+    assert ringing.provider_call_id == "CA1"
+
+
+@pytest.mark.django_db
+def test_without_its_own_token_the_twilio_signature_uses_the_webhook_secret(client, ringing):
+    response = _twilio_post(client, ringing, {"CallSid": "CA1"}, token=SECRET)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_default_port_may_or_may_not_be_in_the_signed_url(client, ringing, twilio_token):
+    response = _twilio_post(client, ringing, {"CallSid": "CA1"}, base="https://itda.example:443")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param({"token": "another-token"}, id="wrong token"),
+        pytest.param({"token": SECRET}, id="webhook secret when a twilio token is set"),
+        pytest.param({"base": "http://itda.example"}, id="wrong scheme"),
+        pytest.param({"base": "https://elsewhere.example"}, id="wrong host"),
+        pytest.param({"base": "https://itda.example:8443"}, id="wrong port"),
+        pytest.param({"sign_fields": {"CallSid": "CA1", "Digits": "1"}}, id="tampered parameter"),
+        pytest.param({"sign_fields": {"CallSid": "CA1", "CallStatus": "in-progress"}}, id="added parameter"),
+        pytest.param({"headers": {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}}, id="made-up signature"),
+        pytest.param({"headers": {"X-Twilio-Signature": "ü"}}, id="not ascii"),
+    ],
+)
+def test_a_wrong_twilio_signature_is_refused_and_changes_nothing(client, ringing, twilio_token, tamper):
+    fields = {"CallSid": "CA1", "Digits": "2"} if "sign_fields" in tamper and "Digits" in tamper["sign_fields"] else None
+    before = _snapshot(ringing)
+
+    response = _twilio_post(client, ringing, fields or {"CallSid": "CA1"}, **tamper)
+
+    assert response.status_code == 401
+    assert "does not match" in response.json()["message"]
+    assert _snapshot(ringing) == before
+
+
+@pytest.mark.django_db
+def test_the_path_signed_must_be_the_one_requested(client, ringing, twilio_token):
+    before = _snapshot(ringing)
+    query = urlencode({"attempt": links.attempt_reference(ringing.pk, now=timezone.now())})
+    status_path = f"{reverse('api:telephony_status')}?{query}"
+    voice_path = f"{reverse('api:telephony_voice')}?{query}"
+
+    response = client.post(
+        voice_path,
+        data=urlencode({"CallSid": "CA1"}),
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Twilio-Signature": twilio_signature(TWILIO_TOKEN, "https://itda.example" + status_path, {"CallSid": "CA1"})},
+    )
+
+    assert response.status_code == 401
+    assert _snapshot(ringing) == before
+
+
+@pytest.mark.django_db
+def test_without_a_public_url_the_forwarded_scheme_counts_only_when_the_settings_trust_the_proxy(
+    client, ringing, twilio_token, monkeypatch, settings
+):
+    monkeypatch.delenv("ITDA_PUBLIC_URL")
+    forwarded = {"X-Forwarded-Proto": "https", "Host": "testserver"}
+
+    untrusted = _twilio_post(client, ringing, {"CallSid": "CA1"}, base="https://testserver", headers=forwarded)
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    trusted = _twilio_post(client, ringing, {"CallSid": "CA1"}, base="https://testserver", headers=forwarded)
+
+    assert (untrusted.status_code, trusted.status_code) == (401, 200)

@@ -13,6 +13,7 @@ from itda.referrals.models import Referral
 from itda.referrals.queries import HelplineCounts, helpline_counts, list_inbox, list_outbox, suggested_next_team, view_referral
 from itda.referrals.services import link_program, schedule_follow_up_call, send_referral, transition
 from itda.referrals.tests.factories import make_chain, make_person, send
+from itda.screenings.services import record_screening
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -110,6 +111,15 @@ def test_helpline_counts_group_the_lines_contacts_in_a_half_open_period(cast, pe
     link_program(actor=cast.counsellor, contact=first, program_slug="mentoring", now=start)
     schedule_follow_up_call(actor=cast.counsellor, contact=first, due_at=start + timedelta(days=1), now=start)
     send(cast, person, now=start, actor=cast.counsellor, from_team=cast.counsellor.team)
+    record_screening(
+        actor=cast.counsellor,
+        instrument_code="PHQ9",
+        answers={str(item): 1 for item in range(1, 10)},  # item 9 = 1: a crisis answer
+        channel="HELPLINE_120",
+        now=start,
+        person=person,
+        contact=first,
+    )
 
     counts = helpline_counts(start, end)
 
@@ -124,6 +134,8 @@ def test_helpline_counts_group_the_lines_contacts_in_a_half_open_period(cast, pe
         programs_linked={"mentoring": 1},
         referrals_sent=1,
         follow_ups_scheduled=1,
+        instruments_run={"PHQ9": 1},
+        crisis_screenings=1,
     )
 
 

@@ -28,6 +28,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--loop", action="store_true", help="keep running, one pass every --interval seconds")
         parser.add_argument("--interval", type=float, default=60.0)
+        parser.add_argument(
+            "--iterations", type=int, help="with --loop: stop after this many passes (tests and replays); default: until stopped"
+        )
         parser.add_argument("--batch-size", type=int, default=cycle.DEFAULT_BATCH)
         parser.add_argument("--worker-id", default=f"{socket.gethostname()}:{os.getpid()}")
         parser.add_argument(
@@ -48,6 +51,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size 는 1 이상이어야 합니다 (--batch-size must be at least 1)")
+        if options["iterations"] is not None and options["iterations"] < 1:
+            raise CommandError("--iterations 는 1 이상이어야 합니다 (--iterations must be at least 1)")
         fixed_now = self._parse_now(options["now"])
         adapters = self._adapters(options)
         stopping = False
@@ -56,9 +61,19 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
-        if options["loop"]:
-            signal.signal(signal.SIGTERM, stop)
-            signal.signal(signal.SIGINT, stop)
+        if not options["loop"]:
+            self._passes(fixed_now, adapters, options, lambda: False)
+            return
+        previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
+        try:
+            self._passes(fixed_now, adapters, options, lambda: stopping)
+        finally:  # the handlers belong to this loop only (call_command runs it inside another program)
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
+
+    def _passes(self, fixed_now, adapters, options, stopping) -> None:
+        passes = 0
+        failed = False
         while True:
             now = fixed_now or timezone.now()
             report = cycle.run_cycle(
@@ -71,15 +86,23 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{now.isoformat()} scheduled={report.scheduled} dialled={report.dialled} retried={report.retried} "
                 f"expired={report.expired} queued_to_send={len(report.to_send)} overdue_alerts={report.overdue_alerts} "
-                f"reconciled={report.reconciled} purged={report.purged}"
+                f"reconciled={report.reconciled} stall_alerts={report.stall_alerts} purged={report.purged}"
             )
-            if not options["loop"] or stopping:
+            failed |= not self.other_sweeps(now)
+            passes += 1
+            if not options["loop"] or stopping() or passes == options["iterations"]:
+                if failed and not options["loop"]:
+                    raise CommandError("주기 작업 하나가 실패했습니다: 로그를 보세요 (a sweep failed: see the log)")
                 return
             deadline = time.monotonic() + options["interval"]
-            while not stopping and time.monotonic() < deadline:
+            while not stopping() and time.monotonic() < deadline:
                 time.sleep(min(1.0, options["interval"]))
-            if stopping:
+            if stopping():
                 return
+
+    def other_sweeps(self, now: datetime) -> bool:
+        """Sweeps run after the check-in cycle in every pass; False when one of them failed. None here (see run_sweeps)."""
+        return True
 
     def _parse_now(self, raw: str | None) -> datetime | None:
         if not raw:
