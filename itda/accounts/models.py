@@ -1,4 +1,11 @@
-"""Accounts, roles and the teams that scope what a worker may see."""
+"""Accounts, roles and the teams that scope what a worker may see.
+
+Retention: a citizen's account is kept until the citizen deletes it from "my account".
+Deleting it anonymises the user row (the audit trail keeps pointing at its id, so the row
+itself stays) and removes the linked person record when the care team holds nothing on it
+(see ``accounts.services.delete_citizen_account``). Staff accounts are closed by an
+administrator. No resident registration number is ever stored or asked for.
+"""
 
 from __future__ import annotations
 
@@ -61,6 +68,18 @@ class User(AbstractUser):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members")
     display_name = models.CharField(_("name shown to others"), max_length=60, blank=True)
     phone = models.CharField(max_length=20, blank=True)
+    home_district = models.ForeignKey(
+        "places.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("A citizen's own district, when they chose to give it. Never used to scope staff."),
+    )
+    privacy_notice_version = models.CharField(
+        max_length=40, blank=True, help_text=_("The version of the privacy notice agreed to at sign-up.")
+    )
+    privacy_notice_agreed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")

@@ -176,3 +176,67 @@ def register_self(*, user, name: str, district: District, birth_year: int | None
             actor=user, action="CREATE", target=person, person_id=person.pk, fields=["name", "district", "birth_year"], at=now
         )
     return person
+
+
+# Records that are the citizen's own and go with their account. Anything else pointing at a
+# person (a case, a task, a contact log, a referral, a plan, a worker's screening) is part of
+# the case file and follows its retention (people.models): five years after the last case closes.
+_SELF_SERVICE_RECORDS = {"people.consent": None, "screenings.screeningresult": {"channel": "SELF_CHECK"}}
+
+
+def _is_held_by_the_care_team(person: Person) -> bool:
+    for relation in Person._meta.related_objects:
+        related = relation.related_model.objects.filter(**{relation.field.name: person})
+        label = relation.related_model._meta.label_lower
+        if label in _SELF_SERVICE_RECORDS:
+            own = _SELF_SERVICE_RECORDS[label]
+            if own is None:
+                continue
+            related = related.exclude(**own)
+        if related.exists():
+            return True
+    return False
+
+
+def forget_own_person_record(*, user, now: datetime) -> str:
+    """Take the citizen's own person record away from their account, as the account is deleted.
+
+    Every active consent is withdrawn (audited). When the care team holds nothing on the
+    person — only the citizen's consents and their saved self-checks — the record is deleted
+    with them and "deleted" is returned. Otherwise the record is part of a case file: it is
+    unlinked from the account, its saved self-checks go at the purge after the withdrawal
+    (screenings.models), and "unlinked" is returned. "none" when the user has no record.
+    """
+    with transaction.atomic():
+        person = Person.objects.select_for_update().filter(user=user).first()
+        if person is None:
+            return "none"
+        for purpose in Consent.objects.filter(person=person, withdrawn_at__isnull=True).values_list("purpose", flat=True):
+            withdraw_consent(actor=user, person=person, purpose=purpose, now=now)
+        person_id = person.pk
+        if _is_held_by_the_care_team(person):
+            person.user = None
+            person.save(update_fields=["user", "updated_at"])
+            record_access(
+                actor=user,
+                action="UPDATE",
+                target=person,
+                person_id=person_id,
+                fields=["user"],
+                reason="account deleted by the citizen; record kept for the case file",
+                at=now,
+            )
+            return "unlinked"
+        results = person.screening_results.count()
+        person.delete()
+        record_access(
+            actor=user,
+            action="DELETE",
+            target_type="people.person",
+            target_id=person_id,
+            person_id=person_id,
+            fields=[*_FIELDS, "consents", "screening_results"],
+            reason=f"account deleted by the citizen; {results} saved self-checks deleted",
+            at=now,
+        )
+        return "deleted"
