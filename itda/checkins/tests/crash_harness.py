@@ -132,6 +132,28 @@ def verify(seed: int, no_answer: float, concern: float, self_harm: float) -> Non
             outcomes["staff_call"] += 1
         if len(numbers) > 1:
             outcomes["retried"] += 1
+    # A human step still unworked an hour after it fired (a counsellor or crisis step at 10:00, still open at the last
+    # sweep) is raised by the stalled-step sweep: exactly once, one alert task each, and no other step is.
+    from itda.checkins import ladder, services
+
+    last_sweep = CheckinAttempt.objects.order_by("-started_at").values_list("started_at", flat=True).first()
+    expected_stalls = set()
+    for escalation in Escalation.objects.filter(resolved_at__isnull=True).select_related("current_task"):
+        task = escalation.current_task
+        grace = ladder.stalled_after(escalation.state, services.policy_for(escalation.district_id))
+        if task is not None and task.is_open and grace is not None and task.due_at + grace <= last_sweep:
+            expected_stalls.add(f"checkins:escalation:{escalation.pk}:{escalation.step_key}:stalled")
+    raised = {
+        f"checkins:escalation:{escalation_id}:{key}:stalled"
+        for escalation_id, key in EscalationStep.objects.filter(stall_alerted_at__isnull=False).values_list(
+            "escalation_id", "key"
+        )
+    }
+    alerts = set(CareTask.objects.filter(dedupe_key__endswith=":stalled").values_list("dedupe_key", flat=True))
+    if not expected_stalls == raised == alerts:
+        mismatches.append({"stalled_steps": {"expected": len(expected_stalls), "raised": len(raised), "alerts": len(alerts)}})
+    expected_tasks += len(expected_stalls)
+    outcomes["stall_alerts"] = len(alerts)
     doubled_tasks = list(
         CareTask.objects.exclude(dedupe_key="")
         .values("dedupe_key")
