@@ -28,7 +28,7 @@ Goal: the week in ≤ 60 s with one worker, near-linear gain with two; p99 laten
     .venv/bin/python bench/checkin_cycle.py
     .venv/bin/python bench/checkin_cycle.py --people 10000 --workers 1
     .venv/bin/python bench/checkin_cycle.py --stress
-    ITDA_BENCH_PROFILE=/tmp/cycle.prof .venv/bin/python bench/checkin_cycle.py --workers 1   # cProfile per worker: /tmp/cycle.prof.<n>
+    ITDA_BENCH_PROFILE=/tmp/cycle.prof .venv/bin/python bench/checkin_cycle.py --workers 1  # /tmp/cycle.prof.<n>
     ITDA_BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432 .venv/bin/python bench/checkin_cycle.py
 """
 
