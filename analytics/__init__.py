@@ -66,6 +66,7 @@ from analytics._simulation import (
     with_threshold,
 )
 from analytics._synth import (
+    GENERATOR_STEPS,
     HOUSEHOLD_SCHEMA,
     SEOUL_2021_ONE_PERSON_AGE_BANDS,
     AgeBand,
@@ -83,6 +84,7 @@ __all__ = [
     "FACT_SCHEMA",
     "FEEDS",
     "FIELDS",
+    "GENERATOR_STEPS",
     "HOUSEHOLD_SCHEMA",
     "HOUSING_TYPES",
     "NO_TIER",

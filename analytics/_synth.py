@@ -18,13 +18,19 @@ not taken from a source — all of them are module constants a later calibration
    The other households have 2–6 members with probabilities :data:`MULTI_PERSON_SIZES`
    (assumption, shaped on the 2022 national census mix of multi-person households).
 3. **Households spread evenly over the district's dongs** (assumption: no dong-level counts loaded).
-4. **Age of a one-person householder** follows Seoul's 2021 age bands (서울연구원 via dailypop 64479,
-   domain-facts §1.3; the unpublished "50s + under 20" remainder of 186,600 is split 95 % / 5 %,
-   assumption). Per district the bands of 60 and over are weighted by the district's 2022 share of
-   people 65+ who live alone (indicator 10-1-6) and, when loaded, its 65+ population share (5-4-3),
-   both relative to the city (assumption: more older people alone where both are high).
-   Ages are uniform within a band; 80+ is drawn from 80–94. Householders of multi-person
-   households follow :data:`MULTI_PERSON_AGE_BANDS` (assumption).
+4. **Age of a one-person householder.** How many of a district's one-person households are 65+ is
+   calibrated to the 2022 census share of people 65+ who live alone (indicator 10-1-6, defined as
+   65+ one-person households ÷ 65+ *persons* × 100, so its denominator counts people, not
+   households). The generator makes the 65+ persons of a district its 65+ population share (5-4-3,
+   resident registration) of the district's synthetic persons (the sum of household sizes), and
+   exactly ``round(10-1-6 share × 65+ persons)`` of its one-person households 65+ (at most all of
+   them): :func:`elderly_living_alone_targets`. The ages themselves follow Seoul's 2021 one-person
+   age bands (서울연구원 via dailypop 64479, domain-facts §1.3; the unpublished "50s + under 20"
+   remainder of 186,600 is split 95 % / 5 %, assumption), the 60s band halved at 65 (assumption:
+   uniform within the band), drawn separately below and from 65. Without the 65+ population share
+   the count falls back to the city's band share of 65+ scaled by the district's 10-1-6 share
+   relative to the mean (relative only). Ages are uniform within a band; 80+ is drawn from 80–94.
+   Householders of multi-person households follow :data:`MULTI_PERSON_AGE_BANDS` (assumption).
 5. **Sex**: the probability that a one-person householder is a woman rises with age
    (:data:`ONE_PERSON_FEMALE_BY_BAND`, assumption following the national pattern in §1.3: men peak
    in their 30s, women in their 60s); 28 % of multi-person householders are women (assumption).
@@ -61,7 +67,7 @@ households and filter ``household_size == 1`` to get the city's one-person house
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
@@ -381,19 +387,45 @@ def _shares_matrix(table: Mapping[str, Mapping[str, float]], groups: Sequence[st
     return np.array([[table[group].get(code, 0.0) for code in codes] for group in groups], dtype=np.float64)
 
 
-def _one_person_age_probabilities(calibration: Calibration) -> np.ndarray:
-    bands = calibration.one_person_age_bands
-    base = np.array([band.households for band in bands], dtype=np.float64)
-    older = np.array([band.low >= 60 for band in bands])
+ELDERLY_AGE = 65
+
+
+def _split_at_elderly_age(bands: Sequence[AgeBand]) -> tuple[list[AgeBand], np.ndarray]:
+    """The bands with the one spanning 64/65 cut in two (households split by width); and each new band's parent index."""
+    split: list[AgeBand] = []
+    parents: list[int] = []
+    for index, band in enumerate(bands):
+        if band.low < ELDERLY_AGE <= band.high:
+            below = ELDERLY_AGE - band.low
+            width = band.high - band.low + 1
+            lower = round(band.households * below / width)
+            split += [AgeBand(band.low, ELDERLY_AGE - 1, lower), AgeBand(ELDERLY_AGE, band.high, band.households - lower)]
+            parents += [index, index]
+        else:
+            split.append(band)
+            parents.append(index)
+    return split, np.array(parents, dtype=np.int64)
+
+
+def elderly_living_alone_targets(*, calibration: Calibration, one_person_counts: np.ndarray, persons: np.ndarray) -> np.ndarray:
+    """How many one-person households aged 65+ each district gets (see step 4 of the module docstring).
+
+    ``one_person_counts`` and ``persons`` are per district in the calibration's order. With every
+    district's 65+ population share: ``round(alone share × 65+ share × persons)``; otherwise the
+    city's 2021 band share of 65+ among one-person households times the district's alone share
+    relative to the mean. Never more than the district's one-person households.
+    """
     districts = calibration.districts
-    alone = np.array([d.elderly_living_alone_share for d in districts])
-    factor = alone / alone.mean()
+    alone = np.array([d.elderly_living_alone_share for d in districts], dtype=np.float64)
     if all(d.aged_65_share is not None for d in districts):
         aged = np.array([d.aged_65_share for d in districts], dtype=np.float64)
-        factor = factor * aged / aged.mean()
-    matrix = np.tile(base, (len(districts), 1))
-    matrix[:, older] *= factor[:, None]
-    return matrix
+        wanted = np.rint(alone * aged * persons).astype(np.int64)
+    else:
+        bands, _parents = _split_at_elderly_age(calibration.one_person_age_bands)
+        households = np.array([band.households for band in bands], dtype=np.float64)
+        city = households[[band.low >= ELDERLY_AGE for band in bands]].sum() / households.sum()
+        wanted = np.rint(one_person_counts * np.clip(city * alone / alone.mean(), 0.0, 1.0)).astype(np.int64)
+    return np.minimum(wanted, one_person_counts)
 
 
 def one_person_count(*, households: int, calibration: Calibration) -> int:
@@ -407,7 +439,25 @@ def one_person_count(*, households: int, calibration: Calibration) -> int:
     return int(np.rint(per_district * shares).astype(np.int64).sum())
 
 
-def synthesize_households(*, households: int, seed: int, calibration: Calibration) -> pl.DataFrame:
+# The generator's steps, in order, as ``synthesize_households`` reports them to its ``progress`` callback.
+GENERATOR_STEPS = (
+    "districts",
+    "dongs",
+    "sizes",
+    "ages",
+    "sex",
+    "disability",
+    "recipients",
+    "income",
+    "housing",
+    "tenure",
+    "frame",
+)
+
+
+def synthesize_households(
+    *, households: int, seed: int, calibration: Calibration, progress: Callable[[str], None] | None = None
+) -> pl.DataFrame:
     """Generate ``households`` synthetic general households (all sizes) calibrated to ``calibration``.
 
     Guarantees: the same arguments give an identical frame; columns and dtypes are
@@ -415,8 +465,10 @@ def synthesize_households(*, households: int, seed: int, calibration: Calibratio
     ``evaluate_population`` runs on the frame directly); ``household_id`` runs 1…households;
     every dong belongs to its district; the one-person share of each district equals the
     calibration's share to rounding. Raises ValueError when ``households`` is outside
-    10,000–10,000,000.
+    10,000–10,000,000. ``progress``, when given, is called with each name of
+    :data:`GENERATOR_STEPS` as that step finishes (a call per step, never per row).
     """
+    done = progress or (lambda _step: None)
     if (
         isinstance(households, bool)
         or not isinstance(households, int)
@@ -441,30 +493,56 @@ def synthesize_households(*, households: int, seed: int, calibration: Calibratio
     district_idx = np.repeat(np.arange(len(districts)), per_district)
     one_person = (np.arange(n) - block_starts[district_idx]) < one_person_counts[district_idx]
 
+    done("districts")
+
     # 3. Dong: uniform within the district.
     dong_starts = np.concatenate([[0], np.cumsum(dong_counts)[:-1]])
     dong_idx = dong_starts[district_idx] + np.floor(rng.random(n) * dong_counts[district_idx]).astype(np.int64)
+
+    done("dongs")
 
     # 2. Size of multi-person households.
     sizes = np.array(list(MULTI_PERSON_SIZES), dtype=np.int64)
     size_draw = sizes[_sample_categorical(rng, np.zeros(n, dtype=np.int64), np.array([list(MULTI_PERSON_SIZES.values())]))]
     household_size = np.where(one_person, 1, size_draw)
 
-    # 4. Age band: group 0..D-1 = one-person in district d, group D = multi-person.
-    bands = calibration.one_person_age_bands
-    band_probabilities = np.vstack([_one_person_age_probabilities(calibration), np.array([MULTI_PERSON_AGE_BANDS])])
-    band = _sample_categorical(rng, np.where(one_person, district_idx, len(districts)), band_probabilities)
+    done("sizes")
+
+    # 4. Age. Exactly the calibrated number of each district's one-person households are 65+ (the
+    # first ones of its block; rows are shuffled at the end); the band is then drawn within
+    # group 0 = one-person under 65, 1 = one-person 65+, 2 = multi-person.
+    persons = np.bincount(district_idx, weights=household_size, minlength=len(districts))
+    elderly_alone = elderly_living_alone_targets(calibration=calibration, one_person_counts=one_person_counts, persons=persons)
+    alone_elderly = one_person & ((np.arange(n) - block_starts[district_idx]) < elderly_alone[district_idx])
+    bands, parents = _split_at_elderly_age(calibration.one_person_age_bands)
     lows = np.array([b.low for b in bands], dtype=np.int64)
     widths = np.array([b.high - b.low + 1 for b in bands], dtype=np.int64)
+    parent_widths = np.array([b.high - b.low + 1 for b in calibration.one_person_age_bands], dtype=np.int64)
+    households_by_band = np.array([b.households for b in bands], dtype=np.float64)
+    from_65 = lows >= ELDERLY_AGE
+    band_probabilities = np.vstack(
+        [
+            np.where(from_65, 0.0, households_by_band),
+            np.where(from_65, households_by_band, 0.0),
+            np.array(MULTI_PERSON_AGE_BANDS)[parents] * widths / parent_widths[parents],
+        ]
+    )
+    band = _sample_categorical(rng, np.where(one_person, alone_elderly.astype(np.int64), 2), band_probabilities)
     age = lows[band] + np.floor(rng.random(n) * widths[band]).astype(np.int64)
-    elderly = age >= 65
+    elderly = age >= ELDERLY_AGE
+
+    done("ages")
 
     # 5. Sex.
-    female_probability = np.where(one_person, np.array(ONE_PERSON_FEMALE_BY_BAND)[band], MULTI_PERSON_FEMALE)
+    female_probability = np.where(one_person, np.array(ONE_PERSON_FEMALE_BY_BAND)[parents[band]], MULTI_PERSON_FEMALE)
     female = rng.random(n) < female_probability
+
+    done("sex")
 
     # 6. Disability.
     has_disability = rng.random(n) < np.where(elderly, DISABILITY_FROM_65, DISABILITY_UNDER_65)
+
+    done("disability")
 
     # 7. Basic-livelihood recipients: weighted sampling without replacement within each district.
     recipients = np.array([d.basic_livelihood_recipients for d in districts], dtype=np.float64)
@@ -484,6 +562,8 @@ def synthesize_households(*, households: int, seed: int, calibration: Calibratio
             chosen = np.argpartition(-key[start : start + size], count - 1)[:count]
             basic_livelihood[start + chosen] = True
 
+    done("recipients")
+
     # 8. Income as a ratio of the standard median income of the household's size.
     medians = np.array([calibration.median_income_krw[size] for size in range(1, int(sizes.max()) + 1)], dtype=np.float64)
     median_ratio = np.where(
@@ -498,11 +578,15 @@ def synthesize_households(*, households: int, seed: int, calibration: Calibratio
     ratio = np.where(basic_livelihood, rng.random(n) * RECIPIENT_INCOME_CEILING, ratio)
     monthly_income = np.rint(ratio * medians[household_size - 1]).astype(np.int64)
 
+    done("income")
+
     # 9. Housing type.
     housing_group = np.where(one_person, 0, 2) + basic_livelihood.astype(np.int64)
     housing_idx = _sample_categorical(rng, housing_group, _shares_matrix(HOUSING_SHARES, _HOUSING_GROUPS, HOUSING_TYPES))
     is_non_housing = np.isin(housing_idx, [HOUSING_TYPES.index(code) for code in NON_HOUSING])
     is_basement = np.isin(housing_idx, [HOUSING_TYPES.index(code) for code in BASEMENT_OR_ROOFTOP])
+
+    done("housing")
 
     # 10. Tenure.
     tenure_group = np.select(
@@ -512,10 +596,12 @@ def synthesize_households(*, households: int, seed: int, calibration: Calibratio
     )
     tenure_idx = _sample_categorical(rng, tenure_group, _shares_matrix(TENURE_SHARES, _TENURE_GROUPS, TENURES))
 
+    done("tenure")
+
     order = rng.permutation(n)
     district_codes = pl.Series([d.code for d in districts], dtype=pl.String)
     all_dongs = pl.Series([code for d in districts for code in d.dong_codes], dtype=pl.String)
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {
             "household_id": np.arange(1, n + 1, dtype=np.int64),
             "district": district_codes.gather(district_idx[order]),
@@ -532,6 +618,8 @@ def synthesize_households(*, households: int, seed: int, calibration: Calibratio
         },
         schema=HOUSEHOLD_SCHEMA,
     )
+    done("frame")
+    return frame
 
 
 def district_shares(households: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:

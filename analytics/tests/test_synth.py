@@ -85,6 +85,33 @@ def test_people_living_alone_are_older_where_more_older_people_live_alone(seoul)
     assert older["11305"] > older["11650"]  # 강북구 (23.3 % of 65+ alone) over 서초구 (13.4 %)
 
 
+def test_the_share_of_people_65_and_over_who_live_alone_matches_the_2022_census_in_every_district(
+    seoul, indicator_rows, dong_rows
+):
+    # Indicator 10-1-6 counts persons: 65+ one-person households ÷ 65+ population. The synthetic 65+
+    # population of a district is its 65+ share (indicator 5-4-3) of its synthetic persons, so the
+    # calibrated quantity is (65+ one-person households) ÷ (5-4-3 share × persons). Tolerance: 0.1
+    # percentage point (rounding to whole households; the smallest district has ≈ 2,000 such persons here).
+    alone = real_2022(indicator_rows, dong_rows, "elderly_living_alone_ratio")
+    aged = real_2022(indicator_rows, dong_rows, "aged_65plus_ratio")
+
+    per_district = (
+        seoul.group_by("district")
+        .agg(
+            persons=pl.col("household_size").sum(),
+            elderly_alone=((pl.col("household_size") == 1) & (pl.col("age") >= 65)).sum(),
+        )
+        .iter_rows(named=True)
+    )
+
+    measured = {
+        row["district"]: 100 * row["elderly_alone"] / (aged[row["district"]] / 100 * row["persons"]) for row in per_district
+    }
+    assert measured.keys() == alone.keys()
+    for code, share in alone.items():
+        assert measured[code] == pytest.approx(share, abs=0.1), code
+
+
 def test_the_same_seed_gives_the_identical_frame_and_another_seed_a_different_one(calibration):
     first = synthesize_households(households=10_000, seed=5, calibration=calibration)
 

@@ -140,8 +140,12 @@ def synthesize_population(
     folder = folder or files.population_dir()
     _tick(progress, "calibrate")
     calibration = build_calibration(income_year=income_year)
-    _tick(progress, "generate")
-    frame = analytics.synthesize_households(households=households, seed=seed, calibration=calibration)
+    frame = analytics.synthesize_households(
+        households=households,
+        seed=seed,
+        calibration=calibration,
+        progress=None if progress is None else (lambda step: progress(f"generate:{step}")),
+    )
     _tick(progress, "write")
     target = folder / files.HOUSEHOLDS_FILE
     files.write_atomically(target, lambda path: frame.write_parquet(path, statistics=False))

@@ -13,7 +13,26 @@ import analytics
 from itda.insights import files, services
 from itda.insights.management.progress import megabytes, step_bar
 
-STEPS = {"calibrate": "보정값 읽기", "generate": "가구 생성", "write": "Parquet 쓰기", "manifest": "목록 쓰기"}
+GENERATOR_LABELS = {
+    "districts": "자치구별 가구 수",
+    "dongs": "행정동",
+    "sizes": "가구원 수",
+    "ages": "나이",
+    "sex": "성별",
+    "disability": "장애",
+    "recipients": "기초생활보장 수급",
+    "income": "소득",
+    "housing": "주거 형태",
+    "tenure": "점유 형태",
+    "frame": "표 만들기",
+}
+# One bar step per generator step, so the long generation moves the bar too (a call per step, never per row).
+STEPS = {
+    "calibrate": "보정값 읽기",
+    **{f"generate:{step}": f"가구 생성: {GENERATOR_LABELS[step]}" for step in analytics.GENERATOR_STEPS},
+    "write": "Parquet 쓰기",
+    "manifest": "목록 쓰기",
+}
 
 
 class Command(BaseCommand):

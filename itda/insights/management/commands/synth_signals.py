@@ -7,10 +7,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+import analytics
 from itda.insights import services
 from itda.insights.files import PopulationMissing
 from itda.insights.management.commands.ingest_signals import print_report, summary
-from itda.insights.management.progress import parse_date
+from itda.insights.management.progress import parse_date, step_bar
 from itda.insights.models import IngestBatch
 
 
@@ -31,22 +32,30 @@ class Command(BaseCommand):
     def handle(self, *args, as_of: str, seed: int, file_format: str, bad_rows: int, **options):
         as_of_date = parse_date(as_of, option="--as-of")
         started = time.perf_counter()
-        try:
-            written = services.write_demo_feeds(as_of=as_of_date, seed=seed, file_format=file_format, bad_rows=max(bad_rows, 0))
-        except PopulationMissing as error:
-            raise CommandError(str(error)) from None
+        # One bar step for writing the files, then one per feed ingested.
+        steps = {"write": "피드 파일 쓰기", **{feed: f"{feed} 적재" for feed in analytics.FEEDS}}
         rejected = 0
-        for feed, path in written:
+        with step_bar("합성 신호 피드 (synthetic feeds)", steps) as progress:
             try:
-                result = services.ingest_signal_file(
-                    path=path, feed=feed, as_of=as_of_date, now=timezone.now(), source="synth_signals"
+                written = services.write_demo_feeds(
+                    as_of=as_of_date, seed=seed, file_format=file_format, bad_rows=max(bad_rows, 0)
                 )
-            except services.DuplicateBatch as error:
-                self.stdout.write(f"{feed}: {error}")
-                continue
-            print_report(self, result, path)
-            rejected += result.batch.status == IngestBatch.Status.REJECTED
-            self.stdout.write(summary(result.batch))
+            except PopulationMissing as error:
+                raise CommandError(str(error)) from None
+            progress("write")
+            for feed, path in written:
+                try:
+                    result = services.ingest_signal_file(
+                        path=path, feed=feed, as_of=as_of_date, now=timezone.now(), source="synth_signals"
+                    )
+                except services.DuplicateBatch as error:
+                    self.stdout.write(f"{feed}: {error}")
+                    continue
+                finally:
+                    progress(feed)
+                print_report(self, result, path)
+                rejected += result.batch.status == IngestBatch.Status.REJECTED
+                self.stdout.write(summary(result.batch))
         self.stdout.write(f"합성 데이터 (synthetic) 피드 {len(written)}개 · {time.perf_counter() - started:.1f}초")
         if rejected:
             raise CommandError(f"피드 {rejected}개를 적재하지 못했습니다 ({rejected} feed(s) rejected)")
