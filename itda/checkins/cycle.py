@@ -6,8 +6,9 @@ followed by a conditional UPDATE … WHERE status = 'PENDING' that marks them as
 taken by this worker. A synchronous channel (the simulator) answers inside the
 same transaction, so a worker killed mid-batch leaves nothing half-done: the
 rows roll back to PENDING and the next sweep takes them. An asynchronous
-channel (voice, SMS) commits the attempt first and sends after commit, at most
-once; if the worker dies before sending, the attempt's deadline turns it into
+channel (voice, SMS, messenger) commits the attempt first and sends after commit, at most
+once (a messenger message the gateway refuses for this recipient goes out as a text
+instead); if the worker dies before sending, the attempt's deadline turns it into
 "no answer" and the ladder retries — a check-in is never lost, never doubled.
 
 ``run_cycle`` runs every step until there is no work left for ``now``; the
@@ -19,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -29,7 +30,8 @@ from itda.audit.services import record_access
 from itda.cases.models import CareTask
 from itda.cases.services import NewTask, open_task, open_tasks_in_bulk
 from itda.checkins import ladder, services
-from itda.checkins.adapters import AdapterSet, CallRequest, ChannelNotConfigured
+from itda.checkins.adapters import FALLBACK_CHANNELS, AdapterSet, CallRequest, ChannelNotConfigured
+from itda.checkins.adapters.messenger import RecipientRefused
 from itda.checkins.adapters.transport import TransportError
 from itda.checkins.ladder import State
 from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escalation, EscalationStep
@@ -38,6 +40,9 @@ from itda.programs.hours import SEOUL
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 500
+# Channels answered on the check-in page behind a link: they share the (longer) link answer window.
+LINK_CHANNELS = (ContactPlan.Channel.SMS_LINK, ContactPlan.Channel.MESSENGER_LINK)
+_PROVIDER_PREFIX = {ContactPlan.Channel.SMS_LINK: "sms:", ContactPlan.Channel.MESSENGER_LINK: "msg:"}
 
 
 @dataclass
@@ -72,7 +77,7 @@ def _claim_token(worker_id: str) -> str:
 
 
 def _answer_window(channel: str, policy: ladder.Policy) -> timedelta:
-    minutes = policy.sms_answer_window_minutes if channel == ContactPlan.Channel.SMS_LINK else policy.voice_answer_window_minutes
+    minutes = policy.sms_answer_window_minutes if channel in LINK_CHANNELS else policy.voice_answer_window_minutes
     return timedelta(minutes=minutes)
 
 
@@ -276,17 +281,27 @@ def send_attempts(*, attempt_ids: list[int], adapters: AdapterSet, now: datetime
             channel=attempt.channel,
             phone=attempt.due_contact.person.phone,
         )
+        via = attempt.channel
         try:
-            provider_id = adapters.for_channel(attempt.channel).send(request, now=now)
+            try:
+                provider_id = adapters.for_channel(attempt.channel).send(request, now=now)
+            except RecipientRefused as refusal:
+                via = FALLBACK_CHANNELS.get(attempt.channel, "")
+                if not via:
+                    raise
+                # Recorded before the text goes out, so a failing fallback still shows why it was tried.
+                CheckinAttempt.objects.filter(pk=attempt.pk).update(fallback_reason=refusal.code[:60])
+                logger.info("check-in attempt %s: recipient refused (%s), sending %s", attempt.pk, refusal.code, via)
+                provider_id = adapters.for_channel(via).send(replace(request, channel=via), now=now)
         except (ChannelNotConfigured, TransportError) as error:
             logger.warning("check-in attempt %s could not be sent: %s", attempt.pk, error)
             services.record_attempt_outcomes(outcomes=[services.AttemptOutcome(attempt.pk, answered=False, failed=True)], now=now)
             continue
+        changes = {} if via == attempt.channel else {"sent_via": via}
         if provider_id:
-            prefix = "sms:" if attempt.channel == ContactPlan.Channel.SMS_LINK else ""
-            CheckinAttempt.objects.filter(pk=attempt.pk, provider_call_id__isnull=True).update(
-                provider_call_id=f"{prefix}{provider_id}"[:64]
-            )
+            changes["provider_call_id"] = f"{_PROVIDER_PREFIX.get(via, '')}{provider_id}"[:64]
+        if changes:
+            CheckinAttempt.objects.filter(pk=attempt.pk, provider_call_id__isnull=True).update(**changes)
         sent += 1
     return sent
 

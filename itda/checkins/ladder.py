@@ -169,7 +169,7 @@ class Policy:
     sms_link_valid_hours: int = 48
     overdue_alert_after_hours: int = 48
     answer_retention_days: int = 365
-    channel_ladder: tuple[str, ...] = ("VOICE", "SMS_LINK", "VOLUNTEER_CALL")
+    channel_ladder: tuple[str, ...] = ("VOICE", "SMS_LINK", "MESSENGER_LINK", "VOLUNTEER_CALL")
     default_call_weekday: int = 1
     default_call_time: time = time(10, 0)
     routes: dict[str, Route] = field(default_factory=dict)
@@ -259,10 +259,13 @@ def _read_value(key: str, raw):
         return dict(raw)
     if key == "channel_ladder":
         channels = tuple(raw)
-        if not channels or not set(channels) <= {"VOICE", "SMS_LINK", "VOLUNTEER_CALL"}:
+        if not channels or not set(channels) <= {"VOICE", "SMS_LINK", "MESSENGER_LINK", "VOLUNTEER_CALL"}:
             raise PolicyInvalid(
-                "channel_ladder: VOICE, SMS_LINK, VOLUNTEER_CALL 중에서 고르세요 (choose from VOICE, SMS_LINK, VOLUNTEER_CALL)"
+                "channel_ladder: VOICE, SMS_LINK, MESSENGER_LINK, VOLUNTEER_CALL 중에서 고르세요 "
+                "(choose from VOICE, SMS_LINK, MESSENGER_LINK, VOLUNTEER_CALL)"
             )
+        if len(set(channels)) != len(channels):
+            raise PolicyInvalid("channel_ladder: 같은 수단을 두 번 넣을 수 없습니다 (a channel can appear only once)")
         return channels
     if not isinstance(raw, int) or isinstance(raw, bool):
         raise PolicyInvalid(f"{key}: 정수로 적으세요 ({key} must be a whole number)")

@@ -32,6 +32,7 @@ class ContactPlan(models.Model):
     class Channel(models.TextChoices):
         VOICE = "VOICE", _("AI voice call")
         SMS_LINK = "SMS_LINK", _("Text message with a check-in link")
+        MESSENGER_LINK = "MESSENGER_LINK", _("Messenger message with a check-in link (text message if not a user)")
         VOLUNTEER_CALL = "VOLUNTEER_CALL", _("Call by the care-group volunteer")
         IN_PERSON = "IN_PERSON", _("Call or visit by the named worker")
 
@@ -91,7 +92,7 @@ class ContactPlan(models.Model):
 
     @property
     def is_automatic(self) -> bool:
-        return self.channel in (self.Channel.VOICE, self.Channel.SMS_LINK)
+        return self.channel in (self.Channel.VOICE, self.Channel.SMS_LINK, self.Channel.MESSENGER_LINK)
 
 
 class DueContact(models.Model):
@@ -179,6 +180,15 @@ class CheckinAttempt(models.Model):
     answers = models.JSONField(default=dict, blank=True)
     signals = models.JSONField(default=list, blank=True)
     worker_id = models.CharField(max_length=64, blank=True)
+    sent_via = models.CharField(
+        max_length=16,
+        choices=ContactPlan.Channel.choices,
+        blank=True,
+        help_text=_("The channel the message actually went out on, when it fell back from the planned one."),
+    )
+    fallback_reason = models.CharField(
+        max_length=60, blank=True, help_text=_("Why it fell back, e.g. the gateway's code for 'not a messenger user'.")
+    )
 
     class Meta:
         verbose_name = _("check-in attempt")

@@ -99,7 +99,7 @@ def board_for(user, *, now: datetime, path: str = "", limit: int = 100) -> Board
 def _overdue(*, today: datetime, now: datetime) -> Q:
     """Overdue: a human contact due before today, an automatic one not dispatched an hour after it was due."""
     return Q(channel__in=["IN_PERSON", "VOLUNTEER_CALL"], due_at__lt=today) | Q(
-        channel__in=["VOICE", "SMS_LINK"], due_at__lt=now - AUTOMATIC_GRACE
+        channel__in=["VOICE", "SMS_LINK", "MESSENGER_LINK"], due_at__lt=now - AUTOMATIC_GRACE
     )
 
 
@@ -177,7 +177,11 @@ def sms_checkin_for(*, token: str, now: datetime) -> SmsCheckin:
 
     attempt_id = links.read_link_token_for_policy(token, now=now, max_age_for=max_age)
     attempt = (
-        CheckinAttempt.objects.filter(pk=attempt_id, channel=ContactPlan.Channel.SMS_LINK).only("pk", "status", "answers").first()
+        CheckinAttempt.objects.filter(
+            pk=attempt_id, channel__in=[ContactPlan.Channel.SMS_LINK, ContactPlan.Channel.MESSENGER_LINK]
+        )
+        .only("pk", "status", "answers")
+        .first()
     )
     if attempt is None or attempt.status == CheckinAttempt.Status.FAILED:
         raise links.LinkInvalid(token)

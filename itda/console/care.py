@@ -55,6 +55,21 @@ class RiskAssessmentForm(forms.Form):
     contact_consent = forms.BooleanField(
         label=gettext_lazy("The person agreed to be contacted by the care team, including a care-group volunteer"), required=False
     )
+    ai_call = forms.BooleanField(
+        label=gettext_lazy(
+            "For high or medium risk: start the weekly AI check-in call at the time of their preferred channel "
+            "(only with their agreement to be contacted)"
+        ),
+        required=False,
+        initial=True,
+    )
+    screening = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, from_screening: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if from_screening:
+            # A level read from a screening has the basis "screening"; the result itself is the source.
+            del self.fields["basis"]
 
 
 class EndMonitoringForm(forms.Form):
@@ -283,37 +298,63 @@ def person_registry(request, person_id: int):
     return render(request, "console/care/person.html", context)
 
 
+def _screening_source(request, person):
+    """The screening result named by ``screening`` (query or form), read through its audited query; 404 if not visible."""
+    from itda.screenings import queries as screening_queries
+
+    raw = (request.POST if request.method == "POST" else request.GET).get("screening", "")
+    if not raw:
+        return None
+    try:
+        return screening_queries.result_for_person(request.user, person.pk, int(raw), timezone.now(), path=request.path)
+    except (ValueError, screening_queries.ResultsNotVisible):
+        raise Http404 from None
+
+
 @_care_view
 @require_http_methods(["GET", "POST"])
 def risk_assessment(request, person_id: int):
     person = _changeable_person(request, person_id)
     current = household_queries.current_risk_level(person)
-    form = RiskAssessmentForm(
-        request.POST or None, initial={"level": current or "", "basis": MonitoringEnrolment.Basis.WORKER_JUDGEMENT}
-    )
+    source = _screening_source(request, person)
+    suggested = household_queries.suggested_risk_level(source.level) if source is not None else None
+    initial = {
+        "level": suggested or current or "",
+        "basis": MonitoringEnrolment.Basis.WORKER_JUDGEMENT,
+        "screening": source.pk if source is not None else None,
+    }
+    form = RiskAssessmentForm(request.POST or None, initial=initial, from_screening=source is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            household_services.record_risk_assessment(
+            enrolment = household_services.record_risk_assessment(
                 actor=request.user,
                 person=person,
                 level=data["level"],
-                basis=data["basis"],
+                basis=MonitoringEnrolment.Basis.SCREENING if source is not None else data["basis"],
                 reason=data["reason"],
                 now=timezone.now(),
+                source=source,
                 contact_consent_wording_version=household_services.CONTACT_CONSENT_WORDING_VERSION
                 if data["contact_consent"]
                 else "",
+                start_checkin_calls=data["ai_call"],
             )
         except household_services.RegistryDataInvalid as error:
             _errors_to_form(form, error.errors)
+        except household_services.RegistryChangeRefused:
+            raise PermissionDenied from None
         else:
             messages.success(request, _("Risk level recorded."))
+            plan = enrolment.checkin_plan
+            if plan is not None:
+                slot = {"day": ContactChannel.Weekday(plan.preferred_weekday).label, "time": f"{plan.preferred_time:%H:%M}"}
+                messages.success(request, _("Weekly AI check-in call set: %(day)s %(time)s.") % slot)
             return redirect("console:care_person", person_id=person.pk)
     return render(
         request,
         "console/care/risk_form.html",
-        {"form": form, "person": person, "current": current},
+        {"form": form, "person": person, "current": current, "source": source, "suggested": suggested},
         status=_status(request, form),
     )
 

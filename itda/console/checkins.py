@@ -190,6 +190,25 @@ def _label_history(history: queries.History) -> None:
         attempt.answer_lines = lines
 
 
+_CALL_CHANNEL_BY_KIND = {"PHONE": "VOICE", "LANDLINE": "VOICE", "SMS": "SMS_LINK", "MESSENGER": "MESSENGER_LINK"}
+
+
+def _initial_from_preferred_channel(person) -> dict:
+    """A new weekly call starts from the person's preferred channel and slot (the registry), else Tuesday 10:00 by voice."""
+    from itda.households.queries import preferred_contact
+
+    initial = {"weekday": 1, "at": time(10, 0), "channel": ContactPlan.Channel.VOICE}
+    slot = preferred_contact(person)
+    if slot is None:
+        return initial
+    if slot.weekday is not None:
+        initial["weekday"] = slot.weekday
+    if slot.time is not None and time(7, 0) <= slot.time <= time(21, 0):
+        initial["at"] = slot.time
+    initial["channel"] = _CALL_CHANNEL_BY_KIND.get(slot.kind, ContactPlan.Channel.VOICE)
+    return initial
+
+
 @_allowed(can_watch_checkins)
 def person_history(request, person_id: int):
     try:
@@ -201,11 +220,7 @@ def person_history(request, person_id: int):
     initial = (
         {"weekday": ai_plan.preferred_weekday, "at": ai_plan.preferred_time, "channel": ai_plan.channel}
         if ai_plan
-        else {
-            "weekday": 1,
-            "at": time(10, 0),
-            "channel": ContactPlan.Channel.VOICE,
-        }
+        else _initial_from_preferred_channel(history.person)
     )
     context = {
         "history": history,

@@ -67,6 +67,13 @@ class MonitoringEnrolment(models.Model):
     def is_active(self) -> bool:
         return self.end_at is None
 
+    @property
+    def screening_result_id(self) -> int | None:
+        """The screening result the level was read from, when it was (for a link to it)."""
+        if self.source_type == "screenings.screeningresult" and self.source_id.isdigit():
+            return int(self.source_id)
+        return None
+
 
 class VisitingCareEnrolment(models.Model):
     """A period of visiting health care (방문건강관리, people 65+) in one group, which sets the nurses' visit cadence."""

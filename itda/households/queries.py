@@ -8,8 +8,11 @@ through the access functions in ``permissions.py``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import lru_cache
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, QuerySet, Subquery, Value, When
@@ -73,6 +76,26 @@ def preferred_contact(person: Person) -> PreferredContact | None:
     if channel is None:
         return None
     return PreferredContact(channel.kind, channel.value, channel.preferred_weekday, channel.preferred_time)
+
+
+@lru_cache(maxsize=1)
+def _screening_risk_levels() -> dict[str, str]:
+    from django.conf import settings
+
+    path = Path(settings.ITDA_DATA_DIR) / "households" / "screening_risk_levels.json"
+    mapping = json.loads(path.read_text(encoding="utf-8"))["by_triage_level"]
+    unknown = {level for level in mapping.values() if level not in RiskLevel.values}
+    if unknown:
+        raise ValueError(f"{path}: unknown risk levels {sorted(unknown)}")
+    return dict(mapping)
+
+
+def suggested_risk_level(triage_level: str) -> str | None:
+    """The lonely-death risk level a screening's triage level suggests (data/households/screening_risk_levels.json).
+
+    Only a suggestion to prefill the worker's form; None for a triage level the file does not name.
+    """
+    return _screening_risk_levels().get(triage_level)
 
 
 def has_contact_consent(person: Person) -> bool:

@@ -6,7 +6,9 @@ Exceptions: ``RegistryChangeRefused`` (the actor may not change this person's re
 Side effects on other apps go through their services: a level lowered to LOW or an ended monitoring
 releases the household's volunteer (``itda.volunteers.services.release_allocation``); visiting care keeps
 the nurses' contact plan in step (``itda.checkins.services.ensure_contact_plan`` / ``end_contact_plan``)
-and puts the named nurse on the case (``itda.cases.services.assign_worker``).
+and puts the named nurse on the case (``itda.cases.services.assign_worker``); a high- or medium-risk
+assessment of someone who agreed to be contacted can start the weekly AI check-in call at the slot of
+their preferred channel (``start_checkin_calls``).
 """
 
 from __future__ import annotations
@@ -75,7 +77,9 @@ def record_risk_assessment(
     now: datetime,
     source_type: str = "",
     source_id: str | int = "",
+    source=None,
     contact_consent_wording_version: str = "",
+    start_checkin_calls: bool = False,
 ) -> MonitoringEnrolment:
     """Record a lonely-death risk level for a person, from a screening, a survey or a worker's judgement.
 
@@ -83,8 +87,16 @@ def record_risk_assessment(
     level lowered to LOW releases the household's care-group volunteer (the Seoul model follows low risk
     with smart check-ins instead). With ``contact_consent_wording_version``, the person's consent to be
     contacted by the care team (care-group volunteers included) is recorded in the same transaction;
-    without it (and without an earlier one) the household is not given a volunteer. Raises
-    RegistryChangeRefused or RegistryDataInvalid.
+    without it (and without an earlier one) the household is not given a volunteer.
+
+    ``source`` is the screening result the level was read from (``itda.screenings.models.ScreeningResult``
+    of this person, which the actor may see): the basis must then be SCREENING and the result is kept as
+    the assessment's source. The level stays the worker's decision, with their reason.
+
+    With ``start_checkin_calls``, a HIGH or MEDIUM level of someone with an active consent to be contacted
+    also starts the weekly AI check-in call (``start_checkin_calls``) unless one runs already; the plan made
+    is on ``enrolment.checkin_plan`` (None when none was made). Raises RegistryChangeRefused or
+    RegistryDataInvalid.
     """
     _authorise(actor, person)
     errors: dict[str, str] = {}
@@ -93,6 +105,8 @@ def record_risk_assessment(
     if basis not in MonitoringEnrolment.Basis.values:
         errors["basis"] = "판단 근거를 고르세요. (Choose what the level is based on.)"
     _check_text(errors, "reason", reason, required=True, label="판단 이유를 적어 주세요. (Say why.)", limit=2000)
+    if source is not None:
+        source_type, source_id = _screening_source(errors, actor=actor, person=person, basis=basis, source=source)
     if errors:
         raise RegistryDataInvalid(errors)
     with transaction.atomic():
@@ -115,8 +129,15 @@ def record_risk_assessment(
             decided_by=actor,
             start_at=now,
         )
+        fields = ["risk_level", "basis", "reason", *(["source"] if source_type else [])]
         record_access(
-            actor=actor, action="CREATE", target=enrolment, person_id=person.pk, fields=["risk_level", "basis", "reason"], at=now
+            actor=actor,
+            action="CREATE",
+            target=enrolment,
+            person_id=person.pk,
+            fields=fields,
+            reason=f"from {source_type} {source_id}" if source_type else "",
+            at=now,
         )
         if contact_consent_wording_version:
             from itda.people.models import Consent
@@ -126,7 +147,70 @@ def record_risk_assessment(
             record_consent(actor=actor, person=person, purpose=Consent.Purpose.CONTACT, wording_version=version, now=now)
         if level == RiskLevel.LOW:
             _release_volunteer(actor=actor, person=person, end_reason="RISK_LOWERED", now=now)
+        enrolment.checkin_plan = None
+        if start_checkin_calls and level in (RiskLevel.HIGH, RiskLevel.MEDIUM):
+            from itda.households.queries import has_contact_consent
+
+            if has_contact_consent(person):
+                enrolment.checkin_plan = start_checkin_calls_for(actor=actor, person=person, now=now)
     return enrolment
+
+
+SCREENING_SOURCE_TYPE = "screenings.screeningresult"
+
+
+def _screening_source(errors: dict[str, str], *, actor, person: Person, basis: str, source) -> tuple[str, str]:
+    """Check a screening result given as the source of an assessment. Returns (source_type, source_id)."""
+    from itda.screenings.models import ScreeningResult
+    from itda.screenings.permissions import can_see_sensitive_results
+
+    if not isinstance(source, ScreeningResult) or source.person_id != person.pk:
+        errors["source"] = "이 사람의 선별검사 결과가 아닙니다. (Not a screening result of this person.)"
+        return "", ""
+    if not can_see_sensitive_results(actor, person):
+        raise RegistryChangeRefused("screening result not visible")
+    if basis != MonitoringEnrolment.Basis.SCREENING:
+        errors["basis"] = (
+            "선별검사 결과에서 정한 수준은 근거가 '선별검사'입니다. (A level from a screening has the basis 'screening'.)"
+        )
+    return SCREENING_SOURCE_TYPE, str(source.pk)
+
+
+# The check-in page offers calls from 07:00 to 21:00; a preferred slot outside them falls back to the default.
+_CALL_HOURS = (time(7, 0), time(21, 0))
+_CALL_CHANNEL_BY_KIND = {"PHONE": "VOICE", "LANDLINE": "VOICE", "SMS": "SMS_LINK", "MESSENGER": "MESSENGER_LINK"}
+
+
+def start_checkin_calls_for(*, actor, person: Person, now: datetime):
+    """Start the person's weekly AI check-in call at the slot and on the kind of their preferred channel.
+
+    A plan already running is left as it is (a worker may have set it). Without a preferred slot the
+    district policy's default (Tuesday 10:00) is used. Returns the new plan, or None when one runs already
+    or the district has no team to run it. Called inside the caller's transaction.
+    """
+    from itda.checkins.models import ContactPlan
+    from itda.checkins.services import NoTeamToRoute, ensure_contact_plan, policy_for, route_team
+    from itda.households.queries import preferred_contact
+
+    if ContactPlan.objects.filter(person=person, kind=ContactPlan.Kind.AI_CALL, end_at__isnull=True).exists():
+        return None
+    slot = preferred_contact(person)
+    weekday = slot.weekday if slot is not None else None
+    at = slot.time if slot is not None and slot.time is not None and _CALL_HOURS[0] <= slot.time <= _CALL_HOURS[1] else None
+    try:
+        team = route_team(person, purpose="FIELD", daytime=True, policy=policy_for(person.district_id))
+    except NoTeamToRoute:
+        return None
+    return ensure_contact_plan(
+        actor=actor,
+        person=person,
+        kind=ContactPlan.Kind.AI_CALL,
+        team=team,
+        now=now,
+        preferred_weekday=weekday,
+        preferred_time=at,
+        channel=_CALL_CHANNEL_BY_KIND.get(slot.kind, "") if slot is not None else "",
+    )
 
 
 def end_monitoring(*, actor, person: Person, reason: str, now: datetime) -> MonitoringEnrolment | None:

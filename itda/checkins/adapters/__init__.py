@@ -1,10 +1,14 @@
-"""Channel adapters: how an automatic check-in reaches a person. One interface, three implementations.
+"""Channel adapters: how an automatic check-in reaches a person. One interface, four implementations.
 
 - ``voice.VoiceAdapter``: places a call through a telephony provider speaking the
   Twilio-style REST and webhook shape (see ``itda/api/telephony.py``); answers
   come back later as keypad digits or speech transcripts.
 - ``sms.SmsLinkAdapter``: sends a text message with a one-time link to the
   check-in page in the portal; answers come back when the person submits it.
+- ``messenger.MessengerLinkAdapter``: the same link as a business message
+  ("알림톡"-style template with a link button) through a JSON gateway; a
+  recipient the gateway refuses (not a messenger user) gets the text message
+  instead (``FALLBACK_CHANNELS``, applied by ``cycle.send_attempts``).
 - ``itda.checkins.simulator.SimulatorAdapter``: answers at once, like a synthetic
   person would, for the demo, the tests and the bench.
 
@@ -60,6 +64,11 @@ class ChannelAdapter(Protocol):
         ...
 
 
+# Where a message goes when its channel cannot deliver to this recipient, and which adapter serves a channel
+# an adapter set leaves out (a set made for voice and SMS still serves a messenger plan, by text message).
+FALLBACK_CHANNELS = {"MESSENGER_LINK": "SMS_LINK"}
+
+
 @dataclass
 class AdapterSet:
     """Which adapter serves each automatic channel."""
@@ -67,11 +76,14 @@ class AdapterSet:
     by_channel: dict[str, ChannelAdapter]
 
     def for_channel(self, channel: str) -> ChannelAdapter:
+        if channel not in self.by_channel and channel in FALLBACK_CHANNELS:
+            return self.by_channel[FALLBACK_CHANNELS[channel]]
         return self.by_channel[channel]
 
 
 def production_adapters() -> AdapterSet:
-    """Voice and SMS through their providers, or the simulator for both when ITDA_CHECKIN_SIMULATOR is on."""
+    """Voice, SMS and messenger through their providers, or the simulator for all when ITDA_CHECKIN_SIMULATOR is on."""
+    from itda.checkins.adapters.messenger import MessengerLinkAdapter
     from itda.checkins.adapters.sms import SmsLinkAdapter
     from itda.checkins.adapters.voice import VoiceAdapter
     from itda.checkins.simulator import SimulatorAdapter, population_from_env
@@ -79,5 +91,5 @@ def production_adapters() -> AdapterSet:
 
     if env_bool("ITDA_CHECKIN_SIMULATOR", default=False):
         simulator = SimulatorAdapter(population_from_env())
-        return AdapterSet({"VOICE": simulator, "SMS_LINK": simulator})
-    return AdapterSet({"VOICE": VoiceAdapter(), "SMS_LINK": SmsLinkAdapter()})
+        return AdapterSet({"VOICE": simulator, "SMS_LINK": simulator, "MESSENGER_LINK": simulator})
+    return AdapterSet({"VOICE": VoiceAdapter(), "SMS_LINK": SmsLinkAdapter(), "MESSENGER_LINK": MessengerLinkAdapter()})

@@ -147,7 +147,11 @@ class AttemptOutcome:
     late_answer_allowed: bool = False
 
 
-_CONTACT_CHANNEL = {ContactPlan.Channel.VOICE: ContactLog.Channel.AI_CALL, ContactPlan.Channel.SMS_LINK: ContactLog.Channel.SMS}
+_CONTACT_CHANNEL = {
+    ContactPlan.Channel.VOICE: ContactLog.Channel.AI_CALL,
+    ContactPlan.Channel.SMS_LINK: ContactLog.Channel.SMS,
+    ContactPlan.Channel.MESSENGER_LINK: ContactLog.Channel.MESSENGER,
+}
 
 
 def _contact_outcome(answered: bool, signals: list[str]) -> str:

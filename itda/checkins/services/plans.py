@@ -109,7 +109,12 @@ def _plan_shape(*, person, kind: str, owner, interval_days, preferred_weekday, p
         else (existing.preferred_weekday if existing else policy.default_call_weekday)
     )
     slot_time = preferred_time or (existing.preferred_time if existing else policy.default_call_time)
-    if channel and channel not in (ContactPlan.Channel.VOICE, ContactPlan.Channel.SMS_LINK, ContactPlan.Channel.VOLUNTEER_CALL):
+    if channel and channel not in (
+        ContactPlan.Channel.VOICE,
+        ContactPlan.Channel.SMS_LINK,
+        ContactPlan.Channel.MESSENGER_LINK,
+        ContactPlan.Channel.VOLUNTEER_CALL,
+    ):
         raise ContactPlanInvalid(
             f"AI 안부확인에 쓸 수 없는 연락 수단입니다: {channel} (channel not usable for AI check-ins: {channel})"
         )
@@ -347,7 +352,11 @@ def count_missed(plan_ids: list[int], *, now: datetime, actor) -> None:
 
 
 def switch_channel_after_lapse(*, plan: ContactPlan, now: datetime, actor=None) -> ContactPlan:
-    """Someone stopped answering: try the next channel (AI call → SMS link → volunteer call) before anything closes.
+    """Someone stopped answering: try the next channel before anything closes.
+
+    The order is the policy's ``channel_ladder`` (default: AI call → SMS link → messenger link → volunteer
+    call). The messenger step is skipped where no messenger gateway is configured: a messenger message to
+    someone it cannot reach goes out as the same text message, so the step would add nothing but weeks.
 
     After the last channel, the plan stays and its team gets a review task. A
     switch to volunteer calls names the person's volunteer, or asks the team to
@@ -356,6 +365,9 @@ def switch_channel_after_lapse(*, plan: ContactPlan, now: datetime, actor=None) 
     person = plan.person
     policy = policy_for(person.district_id)
     channels = list(policy.channel_ladder)
+    if plan.channel != ContactPlan.Channel.MESSENGER_LINK and not _messenger_configured():
+        # No messenger gateway here: the step would only repeat the text message, so the ladder skips it.
+        channels = [channel for channel in channels if channel != ContactPlan.Channel.MESSENGER_LINK]
     position = channels.index(plan.channel) if plan.channel in channels else -1
     with transaction.atomic():
         if position + 1 >= len(channels):
@@ -417,6 +429,12 @@ def switch_channel_after_lapse(*, plan: ContactPlan, now: datetime, actor=None) 
         )
     plan.refresh_from_db()
     return plan
+
+
+def _messenger_configured() -> bool:
+    from itda.checkins.adapters.messenger import is_configured
+
+    return is_configured()
 
 
 def _current_volunteer(person):

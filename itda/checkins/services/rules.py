@@ -6,7 +6,7 @@ from itda.checkins.models import ContactPlan
 
 MAX_NOTE_CHARS = 1000
 HUMAN_CHANNELS = (ContactPlan.Channel.IN_PERSON, ContactPlan.Channel.VOLUNTEER_CALL)
-AUTOMATIC_CHANNELS = (ContactPlan.Channel.VOICE, ContactPlan.Channel.SMS_LINK)
+AUTOMATIC_CHANNELS = (ContactPlan.Channel.VOICE, ContactPlan.Channel.SMS_LINK, ContactPlan.Channel.MESSENGER_LINK)
 
 
 class CheckinError(Exception):

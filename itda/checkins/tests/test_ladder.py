@@ -22,7 +22,7 @@ def test_the_default_policy_is_the_guro_practice():
     assert (policy.retry_count, policy.retry_interval_minutes) == (2, 30)
     assert (policy.staff_call_count, policy.staff_call_interval_minutes) == (2, 10)
     assert policy.visit_within_hours == 24
-    assert policy.channel_ladder == ("VOICE", "SMS_LINK", "VOLUNTEER_CALL")
+    assert policy.channel_ladder == ("VOICE", "SMS_LINK", "MESSENGER_LINK", "VOLUNTEER_CALL")
 
 
 @pytest.mark.parametrize(
