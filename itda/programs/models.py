@@ -72,6 +72,12 @@ class Program(models.Model):
         PLANNED = "PLANNED", _("Planned")
         ENDED = "ENDED", _("Ended")
 
+    class Access(models.TextChoices):
+        # Beyond the declared eligibility rules (which may be none):
+        OPEN = "OPEN", _("Open: the declared rules are all the conditions")
+        SELECTED = "SELECTED", _("Selected: a centre or clinic decides who takes part")
+        UNPUBLISHED = "UNPUBLISHED", _("Not fully published: the sources do not give every condition")
+
     class Area(models.IntegerChoices):
         EVERYDAY = 1, _("Everyday inconvenience")
         SAFETY = 2, _("Safety")
@@ -107,6 +113,12 @@ class Program(models.Model):
     hours_note_en = models.CharField(max_length=200, blank=True)
     eligibility_note = models.TextField(blank=True)
     eligibility_note_en = models.TextField(blank=True)
+    access = models.CharField(
+        max_length=12,
+        choices=Access.choices,
+        default=Access.UNPUBLISHED,
+        help_text=_("What holds beyond the declared rules: nothing (open), a selection by staff, or unpublished conditions."),
+    )
     source_reference = models.CharField(max_length=200, blank=True)
 
     # Only for the directory cache's fingerprint (queries._directory), never for business decisions.

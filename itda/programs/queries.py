@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 import analytics
 from itda.places.models import District
@@ -262,6 +263,7 @@ def match_programs(*, facts: dict, today_year: int) -> list[ProgramMatch]:
             continue
         rules = program.rule_dicts()
         result = analytics.evaluate_person(rules, facts, year=today_year, medians=medians)
+        verdict, caveats = _with_access(program, rules, result.verdict)
         fees = []
         for fee in program.fees.all():
             quote = analytics.quote_fee(fee.as_dict(), facts, year=today_year, medians=medians)
@@ -270,8 +272,8 @@ def match_programs(*, facts: dict, today_year: int) -> list[ProgramMatch]:
         matches.append(
             ProgramMatch(
                 program=program,
-                verdict=result.verdict,
-                reasons=tuple(explain_outcome(outcome, names) for outcome in result.outcomes),
+                verdict=verdict,
+                reasons=tuple(explain_outcome(outcome, names) for outcome in result.outcomes) + caveats,
                 requirements=tuple(describe_rule(rule, names) for rule in rules),
                 fees=tuple(fees),
                 missing=tuple(dict.fromkeys(name for outcome in result.undecided for name in outcome.missing)),
@@ -279,6 +281,25 @@ def match_programs(*, facts: dict, today_year: int) -> list[ProgramMatch]:
         )
     matches.sort(key=lambda match: order[match.verdict])
     return matches
+
+
+def _with_access(program: Program, rules: list[dict], verdict: analytics.Verdict) -> tuple[analytics.Verdict, tuple[str, ...]]:
+    """The verdict once what the rules cannot say is taken into account, and the caveat that says it.
+
+    Only an OPEN programme is "for everyone" when no rule refuses: a programme whose
+    participants a centre selects, or whose sources leave conditions out, is never
+    promised. Without rules it is undecided; with rules that all pass, it stays
+    eligible on the published conditions and says what else decides.
+    """
+    if program.access == Program.Access.OPEN or verdict == analytics.Verdict.NOT_ELIGIBLE:
+        return verdict, ()
+    if program.access == Program.Access.SELECTED:
+        caveat = _("a centre or clinic decides who takes part: ask them")
+    else:
+        caveat = _("the published guide does not give every condition: ask before you apply")
+    if not rules:
+        return analytics.Verdict.UNKNOWN, (caveat,)
+    return verdict, (caveat,)
 
 
 def program_requirements(program: Program) -> list[str]:

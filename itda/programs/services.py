@@ -157,6 +157,8 @@ def load_directory(*, path: Path) -> DirectoryReport:
                 problems.append(f"{where}: 알 수 없는 필요 분야 {code!r}")
         if entry.get("provider") and entry["provider"] not in provider_slugs:
             problems.append(f"{where}: 알 수 없는 운영기관 {entry['provider']!r}")
+        if entry.get("access", "unpublished").upper() not in Program.Access.values:
+            problems.append(f"{where}: access는 open, selected, unpublished 중 하나입니다 ({entry.get('access')!r})")
         _check_rules(entry.get("rules", []), where, problems)
         for fee_number, fee in enumerate(entry.get("fees", []), start=1):
             if fee.get("unit") not in Fee.Unit.values or not isinstance(fee.get("amount_krw"), int) or fee["amount_krw"] < 0:
@@ -210,6 +212,8 @@ def load_directory(*, path: Path) -> DirectoryReport:
                 is_citizen_facing=entry.get("is_citizen_facing", True),
                 is_open_all_hours=entry.get("is_open_all_hours", False),
                 is_open_on_public_holidays=entry.get("is_open_on_public_holidays", False),
+                # Never claim "open to everyone" unless the file says so.
+                access=entry.get("access", "unpublished").upper(),
             )
             program, _ = Program.objects.update_or_create(slug=entry["slug"], defaults=defaults)
             program.needs.set([needs[code] for code in entry.get("needs", [])])

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import analytics
+from itda.programs.models import Program
 from itda.programs.queries import match_programs, median_income_table, rules_by_program, search_programs
 
 
@@ -94,6 +95,38 @@ def test_the_wizard_and_the_population_simulation_agree_on_every_programme(peopl
         pl.DataFrame(people, schema=dict(analytics.FACT_SCHEMA)), rules, year=2026, medians=median_income_table()
     )
 
+    # The population side knows only the rules; the wizard also never promises a programme
+    # without rules whose participants are selected or whose conditions are unpublished.
+    unpromised = set(
+        Program.objects.filter(eligibility_rules__isnull=True).exclude(access=Program.Access.OPEN).values_list("slug", flat=True)
+    )
     for index, facts in enumerate(people):
         verdicts = {m.program.slug: m.verdict for m in match_programs(facts=facts, today_year=2026)}
-        assert {slug: analytics.verdict_from_value(frame[slug][index]) for slug in rules} == verdicts
+        expected = {slug: analytics.verdict_from_value(frame[slug][index]) for slug in rules}
+        expected.update({slug: analytics.Verdict.UNKNOWN for slug in unpromised if slug in expected})
+        assert expected == verdicts
+
+
+@pytest.mark.django_db
+def test_only_open_programmes_are_promised_to_everyone():
+    """A programme without rules is "for everyone" only when the directory says it is open."""
+    nobody_known = {name: None for name in analytics.PERSON_FACTS}
+    matches = {m.program.slug: m for m in match_programs(facts=nobody_known, today_year=2026)}
+
+    assert matches["loneliness-goodbye-120"].verdict == analytics.Verdict.ELIGIBLE
+    assert matches["loneliness-goodbye-120"].reasons == ()
+    selected = matches["ai-check-in-calls"]
+    assert selected.verdict == analytics.Verdict.UNKNOWN
+    assert selected.reasons == ("참여할 사람은 센터나 의료기관이 정해요: 그곳에 문의하세요",)
+    unpublished = matches["safe-rental-contract-help"]
+    assert unpublished.verdict == analytics.Verdict.UNKNOWN
+    assert unpublished.reasons == ("공개된 안내에 모든 조건이 나와 있지 않아요: 신청 전에 문의하세요",)
+
+
+@pytest.mark.django_db
+def test_a_programme_whose_published_rules_pass_stays_eligible_and_says_what_else_decides():
+    facts = {name: None for name in analytics.PERSON_FACTS} | {"age": 72, "household_size": 1, "district": "11620"}
+    match = {m.program.slug: m for m in match_programs(facts=facts, today_year=2026)}["visiting-health-care"]
+
+    assert match.verdict == analytics.Verdict.ELIGIBLE
+    assert match.reasons[-1] == "참여할 사람은 센터나 의료기관이 정해요: 그곳에 문의하세요"
