@@ -40,6 +40,8 @@ class PersonForm(forms.Form):
     consent_given = forms.BooleanField(
         label=_("The person agreed, after hearing the case-record notice, that a record is kept"), required=False
     )
+    # Registering puts the worker on the person's case (people.services.register_person) unless they opt out.
+    stay_off_case = forms.BooleanField(label=_("Do not put me on this person's case"), required=False)
 
     def __init__(self, *args, require_consent: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,6 +50,7 @@ class PersonForm(forms.Form):
         self.fields["consent_given"].required = require_consent
         if not require_consent:
             del self.fields["consent_given"]
+            del self.fields["stay_off_case"]
 
     def clean_name(self):
         return _no_rrn(self.cleaned_data["name"])

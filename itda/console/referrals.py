@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from itda.console import clinic
 from itda.people import queries as people_queries
 from itda.people.permissions import PersonNotVisible, get_person_for_worker
 from itda.programs.models import Program
@@ -110,7 +111,7 @@ def inbox(request):
 
 def _detail_context(request, referral_id: int, *, error: str = "") -> dict:
     view = queries.view_referral(actor=request.user, referral_id=referral_id, now=timezone.now(), path=request.path)
-    return {
+    context = {
         "view": view,
         "referral": view.referral,
         "error": error,
@@ -121,6 +122,9 @@ def _detail_context(request, referral_id: int, *, error: str = "") -> dict:
         "steps_tried": [dict(Referral.Step.choices).get(code, code) for code in view.referral.steps_tried],
         "can_refer_onward": Referral.Side.RECEIVER in sides_for(request.user, view.referral) and view.referral.is_open,
     }
+    # The attached screening result and the stethoscope's typed steps (console/clinic.py).
+    context.update(clinic.referral_context(request, view, context["moves"]))
+    return context
 
 
 @_referral_view

@@ -18,4 +18,5 @@ urlpatterns = [
     path("insights/", include("itda.console.insight_urls")),
     path("screenings/", include("itda.console.screening_urls")),
     path("tasks/", include("itda.console.task_urls")),
+    path("clinic/", include("itda.console.clinic_urls")),
 ]

@@ -99,7 +99,11 @@ def person_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             person = people_services.register_person(
-                actor=request.user, details=_details(form), consent_wording_version=CONSENT_WORDING_VERSION, now=timezone.now()
+                actor=request.user,
+                details=_details(form),
+                consent_wording_version=CONSENT_WORDING_VERSION,
+                now=timezone.now(),
+                assign_to_case=not form.cleaned_data["stay_off_case"],
             )
         except people_services.PersonDataInvalid as error:
             for field, message in error.errors.items():

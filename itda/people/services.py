@@ -7,7 +7,10 @@ from datetime import datetime
 
 from django.db import transaction
 
+from itda.accounts.models import Team, User
 from itda.audit.services import record_access
+from itda.cases.models import CaseAssignment
+from itda.cases.services import assign_worker
 from itda.lib.privacy import contains_resident_registration_number
 from itda.people.models import Consent, Person
 from itda.people.permissions import can_change_person, can_record_consent, can_register_person, can_work_with_people
@@ -74,11 +77,33 @@ def _check(details: PersonDetails, now: datetime) -> None:
         raise PersonDataInvalid(errors)
 
 
-def register_person(*, actor, details: PersonDetails, consent_wording_version: str, now: datetime) -> Person:
+# Care workers who register a person are put on the person's case, so they keep seeing the record
+# through case-based access (a clinic sees only its own caseload). Workers of a district team run
+# the case (LEAD); a clinic or the 120 line took the first contact and stays a MEMBER, so once a
+# district worker is named lead, a later crisis goes to them first (screenings.services).
+_CASE_OPENING_ROLES = {User.Role.SOCIAL_WORKER, User.Role.HEALTH_STAFF, User.Role.COUNSELLOR}
+_MEMBER_TEAM_KINDS = {Team.Kind.PRIMARY_CLINIC, Team.Kind.HELPLINE}
+
+
+def _registration_case_role(actor) -> str | None:
+    """The case role a registering worker takes, or None when they take none (no team, not a care worker)."""
+    if getattr(actor, "role", None) not in _CASE_OPENING_ROLES or getattr(actor, "team_id", None) is None:
+        return None
+    if actor.team.kind in _MEMBER_TEAM_KINDS:
+        return CaseAssignment.Role.MEMBER
+    return CaseAssignment.Role.LEAD
+
+
+def register_person(
+    *, actor, details: PersonDetails, consent_wording_version: str, now: datetime, assign_to_case: bool = True
+) -> Person:
     """Create a person record with the person's consent to keep a case record.
 
     The actor must work with people and, for district roles, the person must live
-    in their district. Raises PersonChangeRefused or PersonDataInvalid.
+    in their district. A care worker of a team (social worker, health staff, counsellor)
+    is put on the new person's case (``cases.services.assign_worker``, audited) unless
+    ``assign_to_case`` is false: LEAD for a district team, MEMBER for a primary clinic or
+    the 120 line. Raises PersonChangeRefused or PersonDataInvalid.
     """
     if not can_work_with_people(actor):
         raise PersonChangeRefused("role")
@@ -105,6 +130,9 @@ def register_person(*, actor, details: PersonDetails, consent_wording_version: s
             fields=["CASE_RECORD"],
             at=now,
         )
+        case_role = _registration_case_role(actor) if assign_to_case else None
+        if case_role is not None:
+            assign_worker(actor=actor, person=person, worker=actor, team=actor.team, role=case_role, now=now)
     return person
 
 

@@ -233,6 +233,19 @@ DECLINE_REASONS = frozenset(
 )
 
 
+class Milestone(models.TextChoices):
+    """What a step of a programme chain meant, recorded with the step (``ReferralEvent.milestone``).
+
+    The life-linking stethoscope: the public health centre records that it counselled the
+    person, the mental health welfare centre that it registered them as suicide high-risk.
+    Both are the SERVICE_STARTED step of the machine, typed; the sending clinic sees them as
+    its loop closing.
+    """
+
+    COUNSELLED = "COUNSELLED", _("Counselled at the public health centre")
+    REGISTERED_HIGH_RISK = "REGISTERED_HIGH_RISK", _("Registered as suicide high-risk")
+
+
 class ReferralEvent(models.Model):
     """One step of a referral, as it happened. Append-only: rows are never changed or deleted by the app."""
 
@@ -243,6 +256,9 @@ class ReferralEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     at = models.DateTimeField()
     note = models.TextField(blank=True)
+    milestone = models.CharField(
+        max_length=30, choices=Milestone.choices, blank=True, help_text=_("What this step meant in a programme chain, if typed.")
+    )
 
     class Meta:
         verbose_name = _("referral event")

@@ -125,3 +125,12 @@ def get_helpline_contact_for_worker(user, contact_id: int) -> ContactLog:
         return get_helpline_contacts_for_worker(user).get(pk=contact_id)
     except (ContactLog.DoesNotExist, ValueError, TypeError):
         raise ContactNotVisible(contact_id) from None
+
+
+def is_clinic_staff(user) -> bool:
+    """A care worker (health staff or social worker) of a primary care clinic: screens patients and refers them on."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role not in (User.Role.HEALTH_STAFF, User.Role.SOCIAL_WORKER):
+        return False
+    return user.team_id is not None and user.team.kind == Team.Kind.PRIMARY_CLINIC

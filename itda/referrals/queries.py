@@ -13,7 +13,7 @@ from itda.accounts.models import Team
 from itda.audit.services import record_access
 from itda.cases.models import CareTask
 from itda.contacts.models import ContactLog
-from itda.referrals.models import OPEN_STATUSES, Referral, ReferralEvent, ServiceLink
+from itda.referrals.models import OPEN_STATUSES, Milestone, Referral, ReferralEvent, ServiceLink
 from itda.referrals.permissions import (
     get_helpline_contact_for_worker,
     get_helpline_contacts_for_worker,
@@ -294,3 +294,107 @@ def list_recent_helpline_contacts(*, actor, now: datetime, path: str = "", limit
             at=now,
         )
     return chosen
+
+
+# --- The life-linking stethoscope: how far each referral a clinic sent has come -----------------------------------
+
+
+@dataclass(frozen=True)
+class LoopStep:
+    milestone: str
+    label: str
+    at: datetime
+    team_name: str
+
+
+@dataclass(frozen=True)
+class LoopProgress:
+    """A referral and the typed steps recorded on it and on the links after it (teams, steps and dates only)."""
+
+    referral: Referral
+    is_overdue: bool
+    steps: list[LoopStep]
+    onward: list[Referral]
+
+    @property
+    def counselled(self) -> LoopStep | None:
+        return next((step for step in self.steps if step.milestone == Milestone.COUNSELLED), None)
+
+    @property
+    def registered(self) -> LoopStep | None:
+        return next((step for step in self.steps if step.milestone == Milestone.REGISTERED_HIGH_RISK), None)
+
+    @property
+    def is_closed(self) -> bool:
+        """The loop is closed for the sender once the person is registered as suicide high-risk, or every link
+        of the chain has finished (closed with an outcome, declined or cancelled)."""
+        if self.registered is not None:
+            return True
+        return not self.referral.is_open and all(not link.is_open for link in self.onward)
+
+
+def milestones_of(referrals: list[Referral]) -> dict[int, list[LoopStep]]:
+    """The typed steps (milestones) recorded on each of these referrals, oldest first."""
+    steps: dict[int, list[LoopStep]] = {referral.pk: [] for referral in referrals}
+    teams = {referral.pk: referral.to_team.name for referral in referrals}
+    events = ReferralEvent.objects.filter(referral_id__in=list(steps)).exclude(milestone="").order_by("at", "pk")
+    for event in events:
+        steps[event.referral_id].append(
+            LoopStep(
+                milestone=event.milestone,
+                label=str(Milestone(event.milestone).label),
+                at=event.at,
+                team_name=teams[event.referral_id],
+            )
+        )
+    return steps
+
+
+def loop_progress(referrals: list[Referral], now: datetime) -> list[LoopProgress]:
+    """For each referral, the typed steps recorded on it and on the chain's later links (two more links at most)."""
+    descendants: dict[int, list[Referral]] = {referral.pk: [] for referral in referrals}
+    root_of = {referral.pk: referral.pk for referral in referrals}
+    frontier = [referral.pk for referral in referrals]
+    for _depth in range(3):
+        if not frontier:
+            break
+        children = list(Referral.objects.filter(parent_id__in=frontier).select_related("to_team").order_by("sent_at", "pk"))
+        for child in children:
+            root_of[child.pk] = root_of[child.parent_id]
+            descendants[root_of[child.pk]].append(child)
+        frontier = [child.pk for child in children]
+    every = [*referrals, *(child for children in descendants.values() for child in children)]
+    steps = milestones_of(every)
+    progress = []
+    for referral in referrals:
+        links = [referral, *descendants[referral.pk]]
+        progress.append(
+            LoopProgress(
+                referral=referral,
+                is_overdue=referral.is_overdue(now),
+                steps=[step for link in links for step in steps[link.pk]],
+                onward=descendants[referral.pk],
+            )
+        )
+    return progress
+
+
+def list_screening_referrals_sent(*, actor, now: datetime, path: str = "", limit: int = 50) -> list[LoopProgress]:
+    """The referrals the actor's team sent with a screening result attached, newest first, with how far the loop
+    has come; one LIST audit entry."""
+    referrals = get_referrals_for_worker(actor).filter(source_type="screenings.screeningresult")
+    if actor.team_id is None:
+        return []
+    chosen = list(referrals.filter(from_team_id=actor.team_id).order_by("-sent_at", "-pk")[:limit])
+    with transaction.atomic():
+        record_access(
+            actor=actor,
+            action="LIST",
+            target_type="referrals.referral",
+            listed_person_ids=[referral.person_id for referral in chosen],
+            fields=(*LIST_FIELDS, "milestones"),
+            reason=f"screening referrals sent, {len(chosen)} shown",
+            path=path,
+            at=now,
+        )
+    return loop_progress(chosen, now)

@@ -43,6 +43,7 @@ from itda.referrals.models import (
     OPEN_STATUSES,
     STATUS_TIMESTAMPS,
     TRANSITIONS,
+    Milestone,
     Referral,
     ReferralEvent,
     ServiceLink,
@@ -295,8 +296,11 @@ def transition(
     note: str = "",
     outcome: str = "",
     steps_tried: list[str] | None = None,
+    milestone: str = "",
 ) -> Referral:
     """Move a referral along one edge of the machine, as the side that owns that edge.
+
+    ``milestone`` (a ``models.Milestone``) types the step's event; see ``record_milestone``.
 
     Moving into an open status starts the next hop with a fresh deadline; moving
     into a finished one clears the deadline. UNREACHABLE keeps the referral open,
@@ -345,7 +349,14 @@ def transition(
         if to_status == Status.UNREACHABLE:
             event_note = (event_note + " · " if event_note else "") + ", ".join(steps)
         ReferralEvent.objects.create(
-            referral=current, from_status=current.status, to_status=to_status, hop=hop, actor=actor, at=now, note=event_note
+            referral=current,
+            from_status=current.status,
+            to_status=to_status,
+            hop=hop,
+            actor=actor,
+            at=now,
+            note=event_note,
+            milestone=milestone,
         )
         record_access(actor=actor, action="UPDATE", target=current, person_id=current.person_id, fields=sorted(changes), at=now)
         if to_status == Status.UNREACHABLE:
@@ -601,3 +612,204 @@ def schedule_follow_up_call(*, actor, contact, due_at: datetime, now: datetime, 
         dedupe_key=f"contact:{contact.pk}:follow-up",
     )
     return task
+
+
+# --- The life-linking stethoscope: a clinic's screening result sent on, and the chain's typed steps ----------------
+
+STETHOSCOPE_PROGRAM = "life-linking-stethoscope"
+SCREENING_SOURCE = "screenings.screeningresult"
+
+# The referral risk a triage level (screenings.triage.LEVELS) suggests. A worker may raise it;
+# lowering it needs a written reason, and a crisis answer is never lowered.
+RISK_BY_LEVEL: dict[str, str] = {
+    "CRISIS": Risk.CRISIS,
+    "URGENT": Risk.HIGH,
+    "SUPPORT": Risk.MEDIUM,
+    "WATCH": Risk.LOW,
+    "NONE": Risk.LOW,
+}
+RISK_ORDER: tuple[str, ...] = (Risk.LOW, Risk.MEDIUM, Risk.HIGH, Risk.CRISIS)
+
+# The typed step each receiving team records on a stethoscope referral, and the way there along the machine.
+MILESTONE_TEAM_KINDS: dict[str, str] = {
+    Milestone.COUNSELLED: Team.Kind.HEALTH_CENTRE,
+    Milestone.REGISTERED_HIGH_RISK: Team.Kind.MENTAL_HEALTH_CENTRE,
+}
+_TOWARDS_SERVICE: dict[str, str] = {
+    Status.SENT: Status.ACCEPTED,
+    Status.RECEIVED: Status.ACCEPTED,
+    Status.ACCEPTED: Status.CONTACTED,
+    Status.UNREACHABLE: Status.CONTACTED,
+    Status.CONTACTED: Status.SERVICE_STARTED,
+}
+_MILESTONE_NOTES = {
+    Milestone.COUNSELLED: "보건소 심층상담 완료 (counselled at the public health centre)",
+    Milestone.REGISTERED_HIGH_RISK: "자살 고위험군 등록 (registered as suicide high-risk)",
+}
+
+
+def risk_for_level(level: str) -> str:
+    """The referral risk a triage level suggests (LOW for an unknown level)."""
+    return RISK_BY_LEVEL.get(level, Risk.LOW)
+
+
+def risk_rank(risk: str) -> int:
+    return RISK_ORDER.index(risk)
+
+
+def health_centre_for(person: Person) -> Team | None:
+    """The public health centre of the person's district: the first link of the stethoscope chain goes there."""
+    return Team.objects.filter(kind=Team.Kind.HEALTH_CENTRE, district_id=person.district_id).order_by("pk").first()
+
+
+def _result_summary_ko(result) -> str:
+    from itda.screenings.models import Level
+    from itda.screenings.scoring import InstrumentDefinition
+
+    definition = InstrumentDefinition.from_dict(result.instrument.definition)
+    band = definition.band(result.band)
+    with translation.override("ko"):
+        level = str(Level(result.level).label) if result.level in Level.values else result.level
+    summary = (
+        f"{definition.short_name.ko} v{result.instrument.version} · 총점 {result.total}/{definition.maximum}"
+        f" · {band.label.ko if band is not None else result.band} · 분류 {level}"
+    )
+    if result.is_crisis:
+        summary += " · 위기 응답 있음"
+    return summary
+
+
+def send_screening_referral(
+    *,
+    actor,
+    result,
+    now: datetime,
+    risk: str = "",
+    note: str = "",
+    lower_reason: str = "",
+    to_team: Team | None = None,
+) -> Referral:
+    """Send a stored screening result on: a referral from the actor's team with the result attached.
+
+    The referral goes to ``to_team``, by default the public health centre of the person's
+    district (the stethoscope's first link), under the stethoscope programme. Its risk
+    comes from the result's triage level (``RISK_BY_LEVEL``); ``risk`` may raise it, and
+    lowers it only with a ``lower_reason`` (kept in the referral's reason) — never below
+    CRISIS after a crisis answer. The first hop's deadline follows from the risk as for
+    every referral. The reason summarises the result (instrument, total, band, level; never
+    the answers), then the worker's ``note``. Idempotent per result and receiving team (the
+    referral already sent is returned). The actor must be allowed to see the result.
+    Raises NotYourMove, ReferralInvalid or DetailsNeeded.
+    """
+    from itda.screenings.permissions import can_see_sensitive_results
+
+    if getattr(actor, "team_id", None) is None:
+        raise NotYourMove("팀에 속한 직원만 의뢰를 보낼 수 있습니다 (only a team's staff send referrals)")
+    if not can_see_sensitive_results(actor, result.person):
+        raise NotYourMove("볼 수 없는 검사 결과입니다 (this result is outside your scope)")
+    suggested = risk_for_level(result.level)
+    chosen = risk or suggested
+    if chosen not in Risk.values:
+        raise ReferralInvalid("위험도를 골라 주세요: 위기, 높음, 중간, 낮음 (choose a risk: crisis, high, medium, low)")
+    lower_reason = (lower_reason or "").strip()
+    if risk_rank(chosen) < risk_rank(suggested):
+        if result.is_crisis:
+            raise ReferralInvalid(
+                "위기 응답이 있는 결과는 위험도를 낮출 수 없습니다 (a result with a crisis answer is always sent as a crisis)"
+            )
+        if not lower_reason:
+            raise DetailsNeeded(
+                "분류가 제안한 위험도보다 낮추려면 이유를 적어 주세요 (write why the risk is lower than the triage suggests)"
+            )
+        _check_text(lower_reason, "위험도를 낮춘 이유")
+    destination = to_team or health_centre_for(result.person)
+    if destination is None:
+        raise ReferralInvalid(
+            "이 자치구에 등록된 보건소 팀이 없습니다. 관리자에게 알려 주세요 "
+            "(no public health centre team is set up for this district; tell an administrator)"
+        )
+    note = (note or "").strip()
+    _check_text(note, "의뢰 사유")
+    lines = [_result_summary_ko(result)]
+    if chosen != suggested:
+        lines.append(f"위험도 조정: 분류 제안 {suggested} → {chosen}" + (f" · 이유: {lower_reason}" if lower_reason else ""))
+    if note:
+        lines.append(note)
+    program_slug = STETHOSCOPE_PROGRAM if Program.objects.filter(slug=STETHOSCOPE_PROGRAM).exists() else ""
+    return send_referral(
+        actor=actor,
+        person=result.person,
+        from_team=actor.team,
+        to_team=destination,
+        reason="\n".join(lines),
+        risk=chosen,
+        now=now,
+        program_slug=program_slug,
+        source_type=SCREENING_SOURCE,
+        source_id=result.pk,
+    )
+
+
+def is_stethoscope_referral(referral: Referral) -> bool:
+    """A referral of the stethoscope chain: under that programme, or in a chain a primary clinic started."""
+    link: Referral | None = referral
+    while link is not None:
+        if link.program_id is not None and link.program.slug == STETHOSCOPE_PROGRAM:
+            return True
+        if link.from_team.kind == Team.Kind.PRIMARY_CLINIC:
+            return True
+        link = link.parent
+    return False
+
+
+def milestone_for(referral: Referral) -> str:
+    """The typed step the receiving team of this referral records ("" when there is none)."""
+    if not is_stethoscope_referral(referral):
+        return ""
+    return next((m for m, kind in MILESTONE_TEAM_KINDS.items() if kind == referral.to_team.kind), "")
+
+
+def recorded_milestone(referral: Referral) -> ReferralEvent | None:
+    return referral.events.exclude(milestone="").order_by("at", "pk").first()
+
+
+def record_milestone(*, actor, referral: Referral, milestone: str, now: datetime, note: str = "") -> Referral:
+    """Record the receiving team's typed step of the stethoscope chain as the machine's SERVICE_STARTED.
+
+    The public health centre records COUNSELLED, the mental health welfare centre
+    REGISTERED_HIGH_RISK, on a referral of the chain they received. Steps the machine needs
+    on the way and not yet taken (accepted, reached the person) are recorded first, by the
+    same worker at the same moment, each an edge of the machine; everything is written or
+    nothing. Recording the same milestone again changes nothing. Raises ReferralInvalid
+    (wrong milestone for this team, not a stethoscope referral), TransitionNotAllowed
+    (finished, or service already started without it), NotYourMove, DetailsNeeded or
+    ReferralChanged.
+    """
+    current = Referral.objects.select_related("to_team", "from_team", "program", "parent").get(pk=referral.pk)
+    if milestone not in Milestone.values or milestone_for(current) != milestone:
+        raise ReferralInvalid("이 팀이 기록할 수 있는 단계가 아닙니다 (this team does not record that step)")
+    if Referral.Side.RECEIVER not in sides_for(actor, current):
+        raise NotYourMove("받은 팀만 기록할 수 있습니다 (only the receiving team records this step)")
+    existing = recorded_milestone(current)
+    if existing is not None and existing.milestone == milestone:
+        return current
+    if current.status not in _TOWARDS_SERVICE:
+        raise TransitionNotAllowed(
+            f"{current.status} 상태에서는 기록할 수 없습니다. 결과를 골라 종결해 주세요 "
+            f"(cannot be recorded from {current.status}; close it with an outcome)"
+        )
+    note = (note or "").strip()
+    typed_note = _MILESTONE_NOTES[milestone] + (f" · {note}" if note else "")
+    with transaction.atomic():
+        while current.status != Status.SERVICE_STARTED:
+            step = _TOWARDS_SERVICE[current.status]
+            is_last = step == Status.SERVICE_STARTED
+            current = transition(
+                actor=actor,
+                referral=current,
+                to_status=step,
+                now=now,
+                note=typed_note if is_last else "",
+                milestone=milestone if is_last else "",
+            )
+    return current

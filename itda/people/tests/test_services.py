@@ -29,7 +29,7 @@ def home():
 
 
 @pytest.mark.django_db
-def test_registering_a_person_records_case_record_consent_and_two_audit_entries(cast, home):
+def test_registering_a_person_records_case_record_consent_and_puts_the_worker_on_the_case_all_audited(cast, home):
     person = register_person(
         actor=cast.social_worker,
         details=PersonDetails(name="가상 주민 이슬", district=home),
@@ -47,6 +47,7 @@ def test_registering_a_person_records_case_record_consent_and_two_audit_entries(
     assert list(AuditEntry.objects.filter(person_id=person.pk).values_list("action", "target_type")) == [
         ("CREATE", "people.person"),
         ("CREATE", "people.consent"),
+        ("CREATE", "cases.caseassignment"),
     ]
 
 
@@ -176,3 +177,105 @@ def test_a_120_counsellor_registers_a_caller_from_any_district_and_records_their
     assert consent.recorded_by == cast.counsellor
     with pytest.raises(PersonChangeRefused):
         update_person(actor=cast.counsellor, person=person, details=PersonDetails(name="바뀐 이름", district=other), now=NOW)
+
+
+# --- Registration puts the registering care worker on the person's case ------------------------------------------
+
+
+def _clinic_doctor(home):
+    from itda.accounts.models import Team, User
+
+    clinic = Team.objects.create(name="가상 관악 새봄의원", kind=Team.Kind.PRIMARY_CLINIC, district=home)
+    return User.objects.create(username="persona-clinic-doctor", role=User.Role.HEALTH_STAFF, team=clinic, display_name="의사 들")
+
+
+@pytest.mark.django_db
+def test_a_district_worker_who_registers_a_person_becomes_the_lead_worker_and_sees_them_through_the_case(cast, home):
+    from itda.cases.models import CaseAssignment
+    from itda.cases.permissions import is_on_case
+
+    person = register_person(
+        actor=cast.social_worker, details=PersonDetails(name="가상 주민 솔", district=home), consent_wording_version="v1", now=NOW
+    )
+
+    assignment = CaseAssignment.objects.get(person=person)
+    assert (assignment.worker, assignment.team, assignment.role, assignment.start_at, assignment.assigned_by) == (
+        cast.social_worker,
+        cast.home_team,
+        CaseAssignment.Role.LEAD,
+        NOW,
+        cast.social_worker,
+    )
+    assert is_on_case(cast.social_worker, person)
+
+
+@pytest.mark.django_db
+def test_a_clinic_worker_who_registers_a_patient_joins_the_case_as_a_member_and_keeps_seeing_the_patient(cast, home):
+    from itda.cases.models import CaseAssignment
+    from itda.people.permissions import get_people_for_worker
+
+    doctor = _clinic_doctor(home)
+
+    person = register_person(
+        actor=doctor, details=PersonDetails(name="가상 환자 솔", district=home), consent_wording_version="v1", now=NOW
+    )
+
+    assert CaseAssignment.objects.get(person=person).role == CaseAssignment.Role.MEMBER
+    assert get_people_for_worker(doctor).filter(pk=person.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_counsellor_of_the_120_line_joins_the_case_as_a_member(cast, home):
+    from itda.cases.models import CaseAssignment
+
+    person = register_person(
+        actor=cast.counsellor, details=PersonDetails(name="가상 주민 솔", district=home), consent_wording_version="v1", now=NOW
+    )
+
+    assert CaseAssignment.objects.get(person=person).role == CaseAssignment.Role.MEMBER
+
+
+@pytest.mark.django_db
+def test_a_worker_may_register_without_joining_the_case_and_a_clinic_then_loses_sight_of_the_patient(cast, home):
+    from itda.cases.models import CaseAssignment
+    from itda.people.permissions import get_people_for_worker
+
+    doctor = _clinic_doctor(home)
+
+    person = register_person(
+        actor=doctor,
+        details=PersonDetails(name="가상 환자 솔", district=home),
+        consent_wording_version="v1",
+        now=NOW,
+        assign_to_case=False,
+    )
+
+    assert not CaseAssignment.objects.filter(person=person).exists()
+    assert not get_people_for_worker(doctor).filter(pk=person.pk).exists()
+    assert not AuditEntry.objects.filter(target_type="cases.caseassignment").exists()
+
+
+@pytest.mark.django_db
+def test_an_administrator_without_a_team_registers_without_a_case_assignment(cast, home):
+    from itda.cases.models import CaseAssignment
+
+    person = register_person(
+        actor=cast.administrator, details=PersonDetails(name="가상 주민 솔", district=home), consent_wording_version="v1", now=NOW
+    )
+
+    assert not CaseAssignment.objects.filter(person=person).exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_registration_opens_no_case(cast):
+    from itda.cases.models import CaseAssignment
+
+    with pytest.raises(PersonChangeRefused):
+        register_person(
+            actor=cast.other_worker,
+            details=PersonDetails(name="가상 주민 솔", district=District.objects.get(code=HOME_DISTRICT)),
+            consent_wording_version="v1",
+            now=NOW,
+        )
+
+    assert not CaseAssignment.objects.exists()

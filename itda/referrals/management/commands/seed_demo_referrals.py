@@ -39,10 +39,20 @@ class Command(BaseCommand):
             counsellor = User.objects.get(username="demo-counsellor")
         except User.DoesNotExist:
             raise CommandError("먼저 seed_demo_accounts --demo 를 실행하세요 (create the demo accounts first)") from None
+        gwanak = District.objects.get(code="11620")
+        # The stethoscope's first link: a fictional primary clinic of 관악구 and its doctor (console/clinic/).
+        clinic = Team.objects.get_or_create(
+            name="관악 가상의원 (데모)", defaults={"kind": Team.Kind.PRIMARY_CLINIC, "district": gwanak}
+        )[0]
+        doctor, created = User.objects.get_or_create(
+            username="demo-clinic", defaults={"role": User.Role.HEALTH_STAFF, "team": clinic, "display_name": "가상 의사 들"}
+        )
+        if created:
+            doctor.set_password(DEMO_PASSWORD)
+            doctor.save()
         if Referral.objects.filter(source_type="demo").exists():
             self.stdout.write("데모 의뢰가 이미 있습니다 (demo referrals already exist)")
             return
-        gwanak = District.objects.get(code="11620")
         mental = Team.objects.get_or_create(
             name="관악구 정신건강복지센터 (데모)", defaults={"kind": Team.Kind.MENTAL_HEALTH_CENTRE, "district": gwanak}
         )[0]
@@ -96,4 +106,4 @@ class Command(BaseCommand):
             started_at=now - timedelta(minutes=20), person=people[0], caller_type="SELF", duration_seconds=1500,
             topics=["LONELINESS", "LOW_MOOD"],
         )  # fmt: skip
-        self.stdout.write(f"데모 의뢰 4건 (기한 지남 1건: #{overdue.pk}), 120 상담 2건, 계정 demo-mental")
+        self.stdout.write(f"데모 의뢰 4건 (기한 지남 1건: #{overdue.pk}), 120 상담 2건, 계정 demo-mental, demo-clinic")
