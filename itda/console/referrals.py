@@ -19,7 +19,7 @@ from itda.people import queries as people_queries
 from itda.people.permissions import PersonNotVisible, get_person_for_worker
 from itda.programs.models import Program
 from itda.referrals import queries, services
-from itda.referrals.models import CLOSING_OUTCOMES, DECLINE_REASONS, Referral
+from itda.referrals.models import CLOSING_OUTCOMES, DECLINE_REASONS, Milestone, Referral
 from itda.referrals.permissions import (
     ContactNotVisible,
     ReferralNotVisible,
@@ -105,7 +105,10 @@ def inbox(request):
     items = []
     for row in rows:
         moves = [status for side in sorted(sides_for(request.user, row.referral)) for status in row.referral.allowed_moves(side)]
-        items.append((row, [(status, MOVE_LABELS[status]) for status in dict.fromkeys(moves) if status in SIMPLE_MOVES]))
+        # On a stethoscope referral, "service started" is the receiving team's typed step (counselled, registered).
+        milestone = services.milestone_for(row.referral) if Status.SERVICE_STARTED in moves else ""
+        labels = {**MOVE_LABELS, Status.SERVICE_STARTED: Milestone(milestone).label} if milestone else MOVE_LABELS
+        items.append((row, [(status, labels[status]) for status in dict.fromkeys(moves) if status in SIMPLE_MOVES]))
     return render(request, "console/referrals/inbox.html", {"items": items, "show_all": show_all})
 
 
@@ -149,16 +152,23 @@ def move(request, referral_id: int):
             request, "console/referrals/detail.html", _detail_context(request, referral.pk, error=_("Choose a step.")), status=400
         )
     data = form.cleaned_data
+    milestone = services.milestone_for(referral) if data["to_status"] == Status.SERVICE_STARTED else ""
     try:
-        services.transition(
-            actor=request.user,
-            referral=referral,
-            to_status=data["to_status"],
-            now=timezone.now(),
-            note=data["note"],
-            outcome=data["outcome"],
-            steps_tried=data["steps_tried"],
-        )
+        if milestone and Referral.Side.RECEIVER in sides_for(request.user, referral):
+            # The typed step of the chain, not a bare "service started" that would leave it unrecordable.
+            services.record_milestone(
+                actor=request.user, referral=referral, milestone=milestone, note=data["note"], now=timezone.now()
+            )
+        else:
+            services.transition(
+                actor=request.user,
+                referral=referral,
+                to_status=data["to_status"],
+                now=timezone.now(),
+                note=data["note"],
+                outcome=data["outcome"],
+                steps_tried=data["steps_tried"],
+            )
     except services.NotYourMove:
         raise PermissionDenied from None
     except services.ReferralRefused as refused:

@@ -221,3 +221,24 @@ def test_registering_on_the_console_puts_the_worker_on_the_case_unless_they_opt_
     assert response.status_code == 302
     person = Person.objects.get(name="가상 주민 솔")
     assert CaseAssignment.objects.filter(person=person, worker=cast.social_worker, end_at__isnull=True).exists() is on_case
+
+
+@pytest.mark.django_db
+def test_service_started_from_the_inbox_records_the_health_centres_typed_step(client, doctor_client, chain):
+    """The inbox offers the receiving team's step by its name, and pressing it records "counselled", not a bare start."""
+    person = _register(doctor_client)
+    scored = doctor_client.post(reverse("console:clinic_screen", args=[person.pk]), _answers(SEVERE))
+    doctor_client.post(scored["Location"], {"risk": "HIGH"})
+    referral = Referral.objects.get()
+    client.force_login(chain.nurse)
+    for step in ("RECEIVED", "ACCEPTED", "CONTACTED"):
+        client.post(reverse("console:referral_move", args=[referral.pk]), {"to_status": step, "note": ""})
+
+    inbox = client.get(reverse("console:referral_inbox")).content.decode()
+    assert "보건소 심층상담 완료" in inbox
+
+    client.post(reverse("console:referral_move", args=[referral.pk]), {"to_status": "SERVICE_STARTED", "note": ""})
+
+    referral.refresh_from_db()
+    assert referral.status == "SERVICE_STARTED"
+    assert referral.events.filter(milestone="COUNSELLED").exists()
