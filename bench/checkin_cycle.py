@@ -218,6 +218,7 @@ def _time_phases() -> dict[str, float]:
         ("expire_attempts", "expire"),
         ("alert_overdue_contacts", "overdue"),
         ("reconcile_closed_steps", "reconcile"),
+        ("alert_stalled_steps", "stalled"),
     ):
         timed(cycle, name, label)
     return phases
@@ -231,6 +232,11 @@ def _worker(number: int, ticks: list[datetime], barrier, results, *, batch_size:
     from itda.checkins.simulator import SimulatorAdapter, SyntheticPopulation
 
     connections.close_all()
+    # A worker process lives for days: it loads the speech-analysis model once when it starts (as
+    # run_checkin_cycle --loop does), not inside the first batch it answers.
+    from itda.checkins import nlp
+
+    nlp.warm_up()
     phases = _time_phases()
     latencies: list[float] = []
     population = SyntheticPopulation(seed=2026) if stress else SyntheticPopulation(seed=2026, **FIELD_RATES)

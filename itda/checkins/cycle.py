@@ -428,32 +428,38 @@ def alert_stalled_steps(*, now: datetime, batch_size: int = DEFAULT_BATCH) -> Cy
     """
     report = CycleReport()
     while True:
-        alerted = _alert_stalled_batch(now=now, batch_size=batch_size)
+        alerted, full = _alert_stalled_batch(now=now, batch_size=batch_size)
         report.stall_alerts += alerted
-        if alerted < 1:
+        if not full:
             return report
 
 
-def _alert_stalled_batch(*, now: datetime, batch_size: int) -> int:
+def _alert_stalled_batch(*, now: datetime, batch_size: int) -> tuple[int, bool]:
+    """Alert one batch; returns how many were alerted and whether the batch was full (more may be waiting)."""
     condition = _stalled_steps_filter(now)
     if condition is None:
-        return 0
+        return 0, False
     stalled = EscalationStep.objects.filter(
         condition,
         stall_alerted_at__isnull=True,
+        outcome_at__isnull=True,
         state=F("escalation__state"),
         number=F("escalation__step"),
         escalation__resolved_at__isnull=True,
         escalation__current_task__status__in=_OPEN_TASK,
     )
-    if not stalled.exists():
-        return 0
+    # The usual minute: one read without a transaction finds nothing.
+    candidates = list(stalled.order_by("pk").values_list("pk", flat=True)[:batch_size])
+    if not candidates:
+        return 0, False
+    full = len(candidates) == batch_size
     with transaction.atomic(), services.batch_memo():
+        # Locked and checked again: another worker may have taken some, or someone worked the task meanwhile.
         ids = list(
-            stalled.select_for_update(skip_locked=True, of=("self",)).order_by("pk").values_list("pk", flat=True)[:batch_size]
+            stalled.filter(pk__in=candidates).select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
         )
         if not ids:
-            return 0
+            return 0, full
         rows = list(
             EscalationStep.objects.filter(pk__in=ids, stall_alerted_at__isnull=True)
             .select_related("escalation__person", "escalation__current_task")
@@ -497,7 +503,7 @@ def _alert_stalled_batch(*, now: datetime, batch_size: int) -> int:
             stalled_tasks[key] = (task.pk, escalation.person_id)
             routed.append(step.pk)
         if not routed:
-            return 0
+            return 0, full
         EscalationStep.objects.filter(pk__in=routed, stall_alerted_at__isnull=True).update(stall_alerted_at=now)
         created, _existing = open_tasks_in_bulk(
             actor=None, tasks=alerts, now=now, source_type="checkins.escalationstep", source_id="stalled"
@@ -516,7 +522,7 @@ def _alert_stalled_batch(*, now: datetime, batch_size: int) -> int:
                 reason=f"{len(raised)} stalled ladder steps raised",
                 at=now,
             )
-        return len(routed)
+        return len(routed), full
 
 
 def _drain(step, **kwargs) -> CycleReport:

@@ -292,6 +292,18 @@ class EscalationStep(models.Model):
         verbose_name = _("escalation step")
         verbose_name_plural = _("escalation steps")
         constraints = [models.UniqueConstraint(fields=["escalation", "key"], name="one_step_per_key")]
+        indexes = [
+            # The stalled-step sweep reads only human steps nobody has worked nor raised yet: a few rows, not the history.
+            models.Index(
+                fields=["escalation"],
+                name="step_awaiting_stall_check_idx",
+                condition=models.Q(
+                    outcome_at__isnull=True,
+                    stall_alerted_at__isnull=True,
+                    state__in=["CRISIS", "DOOR_OPENING", "STAFF_CALL", "TRACE", "URGENT_CONTACT", "VISIT"],
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.escalation_id} {self.key}"

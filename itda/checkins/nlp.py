@@ -137,6 +137,11 @@ def _kiwi():
     return Kiwi()
 
 
+def warm_up() -> None:
+    """Load the morpheme model now, so a long-running worker does not pay for it inside its first batch."""
+    _kiwi().tokenize("안녕하세요")
+
+
 def morphemes(text: str) -> list[Morpheme]:
     """The text as kiwipiepy morphemes, with irregular-conjugation tags (VA-I) read as their base tag."""
     return [Morpheme(token.form, token.tag.split("-")[0]) for token in _kiwi().tokenize(text)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from itda.audit.services import record_access
 from itda.contacts.models import ContactLog
@@ -61,3 +61,48 @@ def log_contact(
             at=started_at,
         )
     return contact
+
+
+def log_contacts_in_bulk(*, contacts: list[ContactLog], at: datetime, reason: str) -> int:
+    """Store many contacts made by the platform itself (automatic calls and texts) and one audit entry naming them all.
+
+    For the weekly check-in cycle: a hundred thousand rows a week. On PostgreSQL the
+    rows are streamed with COPY (half the time of a bulk INSERT, which spends its time
+    quoting every value of every column in Python); elsewhere they are bulk-inserted.
+    The rows' primary keys are not set. Automatic contacts carry no free-text note, so
+    nothing here can hold a resident registration number; a note is refused all the same.
+    """
+    if not contacts:
+        return 0
+    if any(contact.note for contact in contacts):
+        raise ContactRefused("자동 연락에는 메모를 남기지 않습니다 (automatic contacts carry no note)")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _copy_contacts(contacts)
+        else:
+            ContactLog.objects.bulk_create(contacts, batch_size=2000)
+        record_access(
+            actor=None,
+            action="CREATE",
+            target_type="contacts.contactlog",
+            listed_person_ids=[contact.person_id for contact in contacts],
+            fields=["outcome", "topics"],
+            reason=reason,
+            at=at,
+        )
+    return len(contacts)
+
+
+def _copy_contacts(contacts: list[ContactLog]) -> None:
+    fields = [field for field in ContactLog._meta.concrete_fields if not field.primary_key]
+    for contact in contacts:
+        for field in fields:
+            if getattr(contact, field.attname) is None and field.has_default():
+                setattr(contact, field.attname, field.get_default())
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        # Table and column names come from the model; every value goes through psycopg's COPY dumpers.
+        with cursor.cursor.copy(f"COPY {quote(ContactLog._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for contact in contacts:
+                copy.write_row([field.get_db_prep_save(getattr(contact, field.attname), connection) for field in fields])

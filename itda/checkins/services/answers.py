@@ -18,7 +18,7 @@ from itda.checkins.services.escalations import Opening, batch_memo, finish_retri
 from itda.checkins.services.plans import count_missed
 from itda.checkins.services.rules import MAX_NOTE_CHARS, CallMismatch, DueContactClosed, OutcomeRefused, user_or_none
 from itda.contacts.models import ContactLog
-from itda.contacts.services import ContactRefused, log_contact
+from itda.contacts.services import ContactRefused, log_contact, log_contacts_in_bulk
 from itda.people.models import Person
 
 # --- human outcomes ----------------------------------------------------------------------------
@@ -182,16 +182,7 @@ def _log_attempts_on_timeline(attempts: list[CheckinAttempt], now: datetime) -> 
         )
         for attempt in attempts
     ]
-    ContactLog.objects.bulk_create(logs)
-    record_access(
-        actor=None,
-        action="CREATE",
-        target_type="contacts.contactlog",
-        listed_person_ids=[log.person_id for log in logs],
-        fields=["outcome", "topics"],
-        reason=f"{len(logs)} check-in attempts",
-        at=now,
-    )
+    log_contacts_in_bulk(contacts=logs, at=now, reason=f"{len(logs)} check-in attempts")
 
 
 def _finish(attempt: CheckinAttempt, outcome: AttemptOutcome, now: datetime) -> None:

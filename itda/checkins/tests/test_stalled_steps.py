@@ -18,7 +18,7 @@ from django.db import connections
 from itda.accounts.models import Team
 from itda.cases.models import CareTask
 from itda.cases.services import start_task
-from itda.checkins import cycle, services
+from itda.checkins import cycle, ladder, services
 from itda.checkins.models import Escalation, EscalationStep
 from itda.checkins.services.escalations import Opening, open_escalations
 from itda.checkins.tests.conftest import HOME_DONG, SATURDAY_NIGHT, TUESDAY_MORNING, run, scripted
@@ -302,3 +302,12 @@ def test_two_workers_at_the_same_moment_raise_each_stalled_step_once(reference_d
     assert sum(result.stall_alerts for result in results) == 30
     assert CareTask.objects.filter(dedupe_key__endswith=":stalled", team=dong_centre).count() == 30
     assert set(CareTask.objects.filter(kind="FOLLOW_UP_CALL").values_list("priority", flat=True)) == {CareTask.Priority.URGENT}
+
+
+def test_the_sweeps_partial_index_covers_exactly_the_human_states():
+    """The index condition lists the human states by name (models cannot import the ladder): keep them equal."""
+    from itda.checkins.models import EscalationStep
+
+    (index,) = [index for index in EscalationStep._meta.indexes if index.name == "step_awaiting_stall_check_idx"]
+    states = dict(index.condition.children)["state__in"]
+    assert sorted(states) == sorted(str(state) for state in ladder.HUMAN_STATES)

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from itda.checkins import cycle
+from itda.checkins import cycle, nlp
 from itda.checkins.adapters import AdapterSet, production_adapters
 from itda.checkins.simulator import SimulatorAdapter, SyntheticPopulation
 
@@ -65,6 +65,8 @@ class Command(BaseCommand):
             self._passes(fixed_now, adapters, options, lambda: False)
             return
         previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
+        # A loop lives for days: load the speech-analysis model before the first call, not inside its batch.
+        nlp.warm_up()
         try:
             self._passes(fixed_now, adapters, options, lambda: stopping)
         finally:  # the handlers belong to this loop only (call_command runs it inside another program)
