@@ -64,3 +64,10 @@ def make_cast() -> Cast:
         home_team=home_team,
         other_team=other_team,
     )
+
+
+def client_for(client, cast: Cast, persona: str):
+    """The test client signed in as the cast's ``persona`` ("anonymous": not signed in)."""
+    if persona != "anonymous":
+        client.force_login(getattr(cast, persona))
+    return client

@@ -22,6 +22,7 @@ from itda.people.models import Consent
 from itda.volunteers.models import Allocation, AllocationOverride, TrainingRecord, Volunteer
 from itda.volunteers.services import apply_allocation, forbid_pair
 from itda.volunteers.tests.factories import care_group_team, volunteer
+from tests.personas import client_for
 
 PERSONAS = [
     "anonymous",
@@ -72,12 +73,6 @@ def world(client, cast):
     return World(client, cast, someone, carer, second, channel, guardian, forbid)
 
 
-def _client_for(client, cast, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(cast, persona))
-    return client
-
-
 def _state():
     return (
         list(MonitoringEnrolment.objects.order_by("pk").values_list("pk", "risk_level", "end_at")),
@@ -96,7 +91,7 @@ def _check_get(world, persona, url, *, expected, shows: str = "", shown: bool = 
     before = _state()
     audited_before = AuditEntry.objects.filter(path=url.split("?")[0]).count()
 
-    response = _client_for(world.client, world.cast, persona).get(url)
+    response = client_for(world.client, world.cast, persona).get(url)
 
     assert response.status_code == expected
     assert _state() == before
@@ -109,7 +104,7 @@ def _check_get(world, persona, url, *, expected, shows: str = "", shown: bool = 
 def _check_post(world, persona, url, data, *, expected, changes):
     before = _state()
 
-    response = _client_for(world.client, world.cast, persona).post(url, data)
+    response = client_for(world.client, world.cast, persona).post(url, data)
 
     assert response.status_code == expected
     assert (_state() != before) is changes
@@ -263,7 +258,7 @@ def test_registering_a_volunteer_needs_a_social_worker_of_the_district_or_an_adm
     data = {"username": "new-carer", "birth_date": "1975-04-01", "dong": world.carer.dong.code, "capacity": "3"}
     before = _state()
 
-    response = _client_for(world.client, world.cast, persona).post(reverse("console:care_volunteer_new"), data)
+    response = client_for(world.client, world.cast, persona).post(reverse("console:care_volunteer_new"), data)
 
     assert response.status_code == expected
     assert Volunteer.objects.filter(user__username="new-carer").exists() is creates

@@ -12,6 +12,7 @@ from itda.checkins import services
 from itda.checkins.models import ContactPlan, DueContact, Escalation
 from itda.checkins.tests.conftest import TUESDAY_MORNING, resident, run, scripted, teams  # noqa: F401 - fixtures
 from itda.people.models import Person
+from tests.personas import client_for
 
 
 @pytest.fixture
@@ -47,12 +48,6 @@ def escalation(cast, teams, resident):  # noqa: F811 - the fixtures imported abo
     return Escalation.objects.get(person=resident)
 
 
-def _client_for(client, cast, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(cast, persona))
-    return client
-
-
 def _escalation_state(escalation):
     escalation.refresh_from_db()
     return (escalation.step_key, escalation.version, escalation.current_task_id)
@@ -76,7 +71,7 @@ def _escalation_state(escalation):
 def test_the_check_in_board_shows_only_escalations_in_scope(client, cast, *, escalation, persona, expected, sees_person):
     before = _escalation_state(escalation)
 
-    response = _client_for(client, cast, persona).get(reverse("console:checkin_board"))
+    response = client_for(client, cast, persona).get(reverse("console:checkin_board"))
 
     assert response.status_code == expected
     assert (escalation.person.name in response.content.decode()) is sees_person
@@ -100,7 +95,7 @@ def test_the_check_in_board_shows_only_escalations_in_scope(client, cast, *, esc
     ],
 )
 def test_the_worklist_shows_each_worker_only_their_own_contacts(client, cast, *, due_contact, persona, expected, sees_contact):
-    response = _client_for(client, cast, persona).get(reverse("console:checkin_worklist"))
+    response = client_for(client, cast, persona).get(reverse("console:checkin_worklist"))
 
     assert response.status_code == expected
     assert (due_contact.person.name in response.content.decode()) is sees_contact
@@ -126,7 +121,7 @@ def test_the_worklist_shows_each_worker_only_their_own_contacts(client, cast, *,
 def test_logging_an_outcome_is_for_the_owner_and_the_workers_who_may_change_the_record(
     client, cast, due_contact, persona, expected
 ):
-    response = _client_for(client, cast, persona).post(
+    response = client_for(client, cast, persona).post(
         reverse("console:checkin_log_outcome", args=[due_contact.pk]), {"outcome": "REACHED_BY_PHONE"}
     )
 
@@ -158,7 +153,7 @@ def test_a_persons_check_in_history_is_refused_outside_scope_and_every_read_is_a
 ):
     person = escalation.person
 
-    response = _client_for(client, cast, persona).get(reverse("console:checkin_person", args=[person.pk]))
+    response = client_for(client, cast, persona).get(reverse("console:checkin_person", args=[person.pk]))
 
     assert response.status_code == expected
     reads = AuditEntry.objects.filter(action="READ", target_type="checkins.history", person_id=person.pk).count()
@@ -181,7 +176,7 @@ def test_a_persons_check_in_history_is_refused_outside_scope_and_every_read_is_a
     ],
 )
 def test_setting_the_weekly_call_is_for_workers_who_may_change_the_record(client, cast, teams, *, resident, persona, expected):  # noqa: F811
-    response = _client_for(client, cast, persona).post(
+    response = client_for(client, cast, persona).post(
         reverse("console:checkin_ai_call", args=[resident.pk]), {"weekday": "2", "at": "10:30", "channel": "VOICE"}
     )
 
@@ -206,7 +201,7 @@ def test_setting_the_weekly_call_is_for_workers_who_may_change_the_record(client
     ],
 )
 def test_an_escalation_page_is_refused_outside_scope_and_audited(client, cast, escalation, persona, expected):
-    response = _client_for(client, cast, persona).get(reverse("console:checkin_escalation", args=[escalation.pk]))
+    response = client_for(client, cast, persona).get(reverse("console:checkin_escalation", args=[escalation.pk]))
 
     assert response.status_code == expected
     reads = AuditEntry.objects.filter(action="READ", target_type="checkins.escalation", target_id=str(escalation.pk)).count()
@@ -231,7 +226,7 @@ def test_an_escalation_page_is_refused_outside_scope_and_audited(client, cast, e
 def test_recording_a_ladder_outcome_is_for_workers_who_see_the_escalation(client, cast, escalation, persona, expected):
     before = _escalation_state(escalation)
 
-    response = _client_for(client, cast, persona).post(
+    response = client_for(client, cast, persona).post(
         reverse("console:checkin_escalation_outcome", args=[escalation.pk]),
         {"step_key": "STAFF_CALL:1", "outcome": "NOT_REACHED"},
     )

@@ -15,6 +15,7 @@ from itda.contacts.models import ContactLog
 from itda.contacts.services import log_contact
 from itda.referrals.models import Referral, ServiceLink
 from itda.referrals.tests.factories import make_person
+from tests.personas import client_for
 
 PERSONAS = ["anonymous", "citizen", "other_worker", "counsellor", "administrator"]
 
@@ -55,12 +56,6 @@ def anonymous_contact(cast):
     )
 
 
-def _client_for(client, cast, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(cast, persona))
-    return client
-
-
 def _snapshot():
     return (ContactLog.objects.count(), ServiceLink.objects.count(), CareTask.objects.count(), Referral.objects.count())
 
@@ -84,7 +79,7 @@ CALL = {
 def test_the_line_page_is_for_its_counsellors_and_administrators(client, cast, contact, persona, expected):
     before = _snapshot()
 
-    response = _client_for(client, cast, persona).get(reverse("console:helpline_home"))
+    response = client_for(client, cast, persona).get(reverse("console:helpline_home"))
 
     assert response.status_code == expected
     assert _snapshot() == before
@@ -105,7 +100,7 @@ def test_only_a_counsellor_of_the_line_logs_a_contact(client, cast, persona, exp
     expected_status, logs = expected
     before = _snapshot()
 
-    response = _client_for(client, cast, persona).post(reverse("console:helpline_home"), CALL)
+    response = client_for(client, cast, persona).post(reverse("console:helpline_home"), CALL)
 
     assert response.status_code == expected_status
     assert ContactLog.objects.count() - before[0] == (1 if logs else 0)
@@ -119,7 +114,7 @@ def test_only_a_counsellor_of_the_line_logs_a_contact(client, cast, persona, exp
 def test_a_contact_page_is_refused_outside_the_line_and_every_read_is_audited(client, cast, contact, persona, expected):
     reads_before = AuditEntry.objects.filter(action="READ", target_type="contacts.contactlog").count()
 
-    response = _client_for(client, cast, persona).get(reverse("console:helpline_contact", args=[contact.pk]))
+    response = client_for(client, cast, persona).get(reverse("console:helpline_contact", args=[contact.pk]))
 
     assert response.status_code == expected
     reads = AuditEntry.objects.filter(action="READ", target_type="contacts.contactlog").count() - reads_before
@@ -141,7 +136,7 @@ def test_linking_a_programme_is_refused_outside_the_line_and_nothing_changes(cli
     expected_status, links = expected
     before = _snapshot()
 
-    response = _client_for(client, cast, persona).post(
+    response = client_for(client, cast, persona).post(
         reverse("console:helpline_link", args=[contact.pk]), {"program": "mentoring"}
     )
 
@@ -165,7 +160,7 @@ def test_scheduling_a_call_back_is_refused_outside_the_line_and_nothing_changes(
     before = _snapshot()
     due = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
 
-    response = _client_for(client, cast, persona).post(reverse("console:helpline_follow_up", args=[contact.pk]), {"due_at": due})
+    response = client_for(client, cast, persona).post(reverse("console:helpline_follow_up", args=[contact.pk]), {"due_at": due})
 
     assert response.status_code == expected_status
     assert CareTask.objects.count() - before[2] == (1 if schedules else 0)
@@ -184,9 +179,7 @@ def test_running_an_instrument_is_refused_outside_the_line_and_stores_nothing_fo
     before = (*_snapshot(), ScreeningResult.objects.count())
     answers = {"instrument": "UCLA3", "item-1": "3", "item-2": "2", "item-3": "2"}
 
-    response = _client_for(client, cast, persona).post(
-        reverse("console:helpline_screening", args=[anonymous_contact.pk]), answers
-    )
+    response = client_for(client, cast, persona).post(reverse("console:helpline_screening", args=[anonymous_contact.pk]), answers)
 
     assert response.status_code == expected
     assert (*_snapshot(), ScreeningResult.objects.count()) == before

@@ -8,7 +8,7 @@ from django.urls import reverse
 from itda.audit.models import AuditEntry
 from itda.people.models import Consent, Person
 from itda.places.models import District
-from tests.personas import HOME_DISTRICT
+from tests.personas import HOME_DISTRICT, client_for
 
 PERSONAS = [
     "anonymous",
@@ -28,12 +28,6 @@ def person(cast):
     return Person.objects.create(
         name="가상 주민 이슬", birth_year=1950, district=District.objects.get(code=HOME_DISTRICT), phone="010-0000-0001"
     )
-
-
-def _client_for(client, cast, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(cast, persona))
-    return client
 
 
 def _snapshot(person):
@@ -57,7 +51,7 @@ def _snapshot(person):
     ],
 )
 def test_console_home_is_for_care_roles_volunteers_and_city_staff(client, cast, persona, expected):
-    response = _client_for(client, cast, persona).get(reverse("console:home"))
+    response = client_for(client, cast, persona).get(reverse("console:home"))
 
     assert response.status_code == expected
 
@@ -78,7 +72,7 @@ def test_console_home_is_for_care_roles_volunteers_and_city_staff(client, cast, 
     ],
 )
 def test_the_person_list_shows_only_people_in_scope(client, cast, person, persona, expected, sees_person):
-    response = _client_for(client, cast, persona).get(reverse("console:person_list"))
+    response = client_for(client, cast, persona).get(reverse("console:person_list"))
 
     assert response.status_code == expected
     assert (person.name in response.content.decode()) is sees_person
@@ -102,7 +96,7 @@ def test_the_person_list_shows_only_people_in_scope(client, cast, person, person
 def test_the_person_page_is_refused_outside_scope_and_every_read_is_audited(client, cast, person, persona, expected):
     reads_before = AuditEntry.objects.filter(action="READ", person_id=person.pk).count()
 
-    response = _client_for(client, cast, persona).get(reverse("console:person_detail", args=[person.pk]))
+    response = client_for(client, cast, persona).get(reverse("console:person_detail", args=[person.pk]))
 
     assert response.status_code == expected
     reads_after = AuditEntry.objects.filter(action="READ", person_id=person.pk).count()
@@ -134,7 +128,7 @@ def test_changing_a_person_is_refused_outside_scope_and_nothing_changes(client, 
         "birth_year": "1950",
     }
 
-    response = _client_for(client, cast, persona).post(reverse("console:person_edit", args=[person.pk]), form)
+    response = client_for(client, cast, persona).post(reverse("console:person_edit", args=[person.pk]), form)
 
     assert response.status_code == expected
     after = _snapshot(person)
@@ -164,7 +158,7 @@ def test_registering_a_person_needs_a_worker_of_that_district_or_a_120_counsello
     count_before = Person.objects.count()
     form = {"name": "가상 주민 솔", "district": HOME_DISTRICT, "household_size": "1", "consent_given": "on"}
 
-    response = _client_for(client, cast, persona).post(reverse("console:person_create"), form)
+    response = client_for(client, cast, persona).post(reverse("console:person_create"), form)
 
     assert response.status_code == expected
     assert Person.objects.count() - count_before == (1 if creates else 0)
@@ -189,7 +183,7 @@ def test_registering_a_person_needs_a_worker_of_that_district_or_a_120_counsello
     ],
 )
 def test_recording_consent_is_refused_outside_scope(client, cast, person, persona, expected, records):
-    response = _client_for(client, cast, persona).post(
+    response = client_for(client, cast, persona).post(
         reverse("console:person_consent", args=[person.pk]), {"purpose": "CONTACT", "action": "give"}
     )
 
@@ -203,6 +197,6 @@ def test_recording_consent_is_refused_outside_scope(client, cast, person, person
     [("anonymous", 302), ("citizen", 200), ("other_worker", 200), ("social_worker", 200), ("administrator", 200)],
 )
 def test_my_account_needs_a_sign_in(client, cast, persona, expected):
-    response = _client_for(client, cast, persona).get(reverse("accounts:home"))
+    response = client_for(client, cast, persona).get(reverse("accounts:home"))
 
     assert response.status_code == expected

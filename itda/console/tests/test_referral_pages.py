@@ -15,7 +15,7 @@ from itda.places.models import District
 from itda.referrals.models import Referral, ReferralEvent
 from itda.referrals.services import send_referral, transition
 from itda.referrals.tests.factories import make_chain, make_person, send
-from tests.personas import OTHER_DISTRICT
+from tests.personas import OTHER_DISTRICT, client_for
 
 Status = Referral.Status
 
@@ -28,12 +28,6 @@ def person(db):
 @pytest.fixture
 def referral(cast, person):
     return send(cast, person, now=timezone.now() - timedelta(hours=1))
-
-
-def _client_for(client, cast, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(cast, persona))
-    return client
 
 
 def _snapshot(referral):
@@ -66,7 +60,7 @@ def test_the_outbox_shows_a_referral_only_to_the_sending_team_and_administrators
     expected_status, sees = expected
     before = _snapshot(referral)
 
-    response = _client_for(client, cast, persona).get(reverse("console:referral_outbox"))
+    response = client_for(client, cast, persona).get(reverse("console:referral_outbox"))
 
     assert response.status_code == expected_status
     assert (referral.person.name in response.content.decode()) is sees
@@ -88,7 +82,7 @@ def test_the_inbox_shows_a_referral_only_to_the_receiving_team_and_administrator
     expected_status, sees = expected
     before = _snapshot(referral)
 
-    response = _client_for(client, cast, persona).get(reverse("console:referral_inbox"))
+    response = client_for(client, cast, persona).get(reverse("console:referral_inbox"))
 
     assert response.status_code == expected_status
     assert (referral.person.name in response.content.decode()) is sees
@@ -110,7 +104,7 @@ def test_the_inbox_shows_a_referral_only_to_the_receiving_team_and_administrator
 def test_a_referral_page_is_refused_outside_the_referral_and_every_read_is_audited(client, cast, referral, persona, expected):
     before = _snapshot(referral)
 
-    response = _client_for(client, cast, persona).get(reverse("console:referral_detail", args=[referral.pk]))
+    response = client_for(client, cast, persona).get(reverse("console:referral_detail", args=[referral.pk]))
 
     assert response.status_code == expected
     assert _reads(referral) == (1 if expected == 200 else 0)
@@ -135,7 +129,7 @@ def test_only_the_receiving_team_and_administrators_accept_a_referral_and_a_refu
     expected_status, moves = expected
     before = _snapshot(referral)
 
-    response = _client_for(client, cast, persona).post(
+    response = client_for(client, cast, persona).post(
         reverse("console:referral_move", args=[referral.pk]), {"to_status": "ACCEPTED"}
     )
 
@@ -165,7 +159,7 @@ def test_sending_a_referral_needs_a_worker_of_a_team_who_may_see_the_person(clie
     count_before = Referral.objects.count()
     form = {"person": person.pk, "to_team": cast.health_staff.team.pk, "risk": "MEDIUM", "reason": "외출을 거의 안 함, 상담 필요"}
 
-    response = _client_for(client, cast, persona).post(reverse("console:referral_send"), form)
+    response = client_for(client, cast, persona).post(reverse("console:referral_send"), form)
 
     assert response.status_code == expected_status
     assert Referral.objects.count() - count_before == (1 if sends else 0)

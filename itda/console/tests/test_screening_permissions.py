@@ -14,6 +14,7 @@ from itda.contacts.services import log_contact
 from itda.referrals.tests.factories import make_person, send
 from itda.screenings.models import ScreeningResult
 from itda.screenings.services import record_screening
+from tests.personas import client_for
 
 # The social worker is on the case; the health staff's team receives an open referral; nobody else.
 EXPECTED = [
@@ -51,12 +52,6 @@ def result(cast, person):
     ).result
 
 
-def _client_for(client, cast, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(cast, persona))
-    return client
-
-
 def _snapshot():
     return list(ScreeningResult.objects.order_by("pk").values_list("pk", "total", "band", "level"))
 
@@ -72,7 +67,7 @@ def test_a_persons_results_are_listed_only_for_the_case_and_the_receiving_team_a
 ):
     before, reads, denied = _snapshot(), _audits("READ"), _audits("DENIED")
 
-    response = _client_for(client, cast, persona).get(reverse("console:screening_person", args=[result.person_id]))
+    response = client_for(client, cast, persona).get(reverse("console:screening_person", args=[result.person_id]))
 
     assert response.status_code == expected
     assert _snapshot() == before
@@ -92,7 +87,7 @@ def test_one_result_with_its_answers_is_shown_only_to_the_same_people_and_every_
 ):
     before, reads = _snapshot(), AuditEntry.objects.filter(action="READ", target_id=str(result.pk)).count()
 
-    response = _client_for(client, cast, persona).get(reverse("console:screening_result", args=[result.person_id, result.pk]))
+    response = client_for(client, cast, persona).get(reverse("console:screening_result", args=[result.person_id, result.pk]))
 
     assert response.status_code == expected
     assert _snapshot() == before
@@ -105,7 +100,7 @@ def test_one_result_with_its_answers_is_shown_only_to_the_same_people_and_every_
 def test_a_result_is_not_found_under_another_person(client, cast, result):
     other = make_person("가상 주민 노을")
 
-    response = _client_for(client, cast, "administrator").get(reverse("console:screening_result", args=[other.pk, result.pk]))
+    response = client_for(client, cast, "administrator").get(reverse("console:screening_result", args=[other.pk, result.pk]))
 
     assert response.status_code == 404
 
@@ -123,9 +118,9 @@ def test_the_helpline_contact_page_links_the_persons_results_for_those_who_may_r
     )
     link = reverse("console:screening_person", args=[person.pk])
 
-    as_admin = _client_for(client, cast, "administrator").get(reverse("console:helpline_contact", args=[contact.pk]))
+    as_admin = client_for(client, cast, "administrator").get(reverse("console:helpline_contact", args=[contact.pk]))
     client.logout()
-    as_counsellor = _client_for(client, cast, "counsellor").get(reverse("console:helpline_contact", args=[contact.pk]))
+    as_counsellor = client_for(client, cast, "counsellor").get(reverse("console:helpline_contact", args=[contact.pk]))
 
     assert link in as_admin.content.decode()
     assert link not in as_counsellor.content.decode()
@@ -137,6 +132,6 @@ def test_the_referral_page_links_the_persons_results(client, cast, person):
 
     referral = Referral.objects.get(person=person)
 
-    response = _client_for(client, cast, "health_staff").get(reverse("console:referral_detail", args=[referral.pk]))
+    response = client_for(client, cast, "health_staff").get(reverse("console:referral_detail", args=[referral.pk]))
 
     assert reverse("console:screening_person", args=[person.pk]) in response.content.decode()

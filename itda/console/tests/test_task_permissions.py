@@ -13,7 +13,7 @@ from itda.cases.models import CareTask
 from itda.cases.services import open_task
 from itda.people.models import Person
 from itda.places.models import District
-from tests.personas import HOME_DISTRICT
+from tests.personas import HOME_DISTRICT, client_for
 
 REFUSED = ("anonymous", "citizen", "volunteer", "other_worker", "counsellor", "health_staff", "city_staff")
 WHO_MAY_ACT = [
@@ -48,12 +48,6 @@ def task(cast):
     return task
 
 
-def _client_for(client, cast, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(cast, persona))
-    return client
-
-
 def _state(task):
     task.refresh_from_db()
     return (task.status, task.assignee_id, task.outcome, CareTask.objects.count())
@@ -78,7 +72,7 @@ def _state(task):
 def test_the_inbox_lists_only_the_tasks_of_the_workers_team(client, cast, task, url_name, persona, expected, sees_task):
     before = _state(task)
 
-    response = _client_for(client, cast, persona).get(reverse(url_name))
+    response = client_for(client, cast, persona).get(reverse(url_name))
 
     assert response.status_code == expected
     shown = task.title in response.content.decode()
@@ -105,7 +99,7 @@ def test_the_inbox_lists_only_the_tasks_of_the_workers_team(client, cast, task, 
 def test_the_task_page_is_refused_outside_the_team_and_every_read_is_audited(client, cast, task, persona, expected):
     before = _state(task)
 
-    response = _client_for(client, cast, persona).get(reverse("console:task_detail", args=[task.pk]))
+    response = client_for(client, cast, persona).get(reverse("console:task_detail", args=[task.pk]))
 
     assert response.status_code == expected
     assert (task.person.phone in response.content.decode()) is (expected == 200)
@@ -119,7 +113,7 @@ def test_the_task_page_is_refused_outside_the_team_and_every_read_is_audited(cli
 def test_taking_a_task_is_for_its_team_and_administrators(client, cast, task, persona, expected):
     before = _state(task)
 
-    response = _client_for(client, cast, persona).post(reverse("console:task_take", args=[task.pk]))
+    response = client_for(client, cast, persona).post(reverse("console:task_take", args=[task.pk]))
 
     assert response.status_code == expected
     task.refresh_from_db()
@@ -135,7 +129,7 @@ def test_taking_a_task_is_for_its_team_and_administrators(client, cast, task, pe
 def test_starting_a_task_is_for_its_team_and_administrators(client, cast, task, persona, expected):
     before = _state(task)
 
-    response = _client_for(client, cast, persona).post(reverse("console:task_start", args=[task.pk]))
+    response = client_for(client, cast, persona).post(reverse("console:task_start", args=[task.pk]))
 
     assert response.status_code == expected
     task.refresh_from_db()
@@ -150,7 +144,7 @@ def test_starting_a_task_is_for_its_team_and_administrators(client, cast, task, 
 def test_closing_a_task_is_for_its_team_and_administrators(client, cast, task, persona, expected):
     before = _state(task)
 
-    response = _client_for(client, cast, persona).post(reverse("console:task_complete", args=[task.pk]), {"outcome": "REACHED"})
+    response = client_for(client, cast, persona).post(reverse("console:task_complete", args=[task.pk]), {"outcome": "REACHED"})
 
     assert response.status_code == expected
     task.refresh_from_db()
