@@ -764,9 +764,9 @@ def is_stethoscope_referral(referral: Referral) -> bool:
 
 def milestone_for(referral: Referral) -> str:
     """The typed step the receiving team of this referral records ("" when there is none)."""
-    if not is_stethoscope_referral(referral):
-        return ""
-    return next((m for m, kind in MILESTONE_TEAM_KINDS.items() if kind == referral.to_team.kind), "")
+    # The team's kind first: only then walk the chain (a query per link), so lists of other teams pay nothing.
+    milestone = next((m for m, kind in MILESTONE_TEAM_KINDS.items() if kind == referral.to_team.kind), "")
+    return milestone if milestone and is_stethoscope_referral(referral) else ""
 
 
 def recorded_milestone(referral: Referral) -> ReferralEvent | None:
