@@ -290,7 +290,11 @@ def record_task_outcome(
 
 @dataclass(frozen=True)
 class NewTask:
-    """One task for :func:`open_tasks_in_bulk`; the dedupe key is required there."""
+    """One task for :func:`open_tasks_in_bulk`; the dedupe key is required there.
+
+    ``source_type`` and ``source_id`` name what the task came from (the inbox links to it); left
+    empty, the batch's own source is used.
+    """
 
     team: Team
     kind: str
@@ -302,52 +306,50 @@ class NewTask:
     assignee: object = None
     priority: int = CareTask.Priority.NORMAL
     detail: str = ""
+    source_type: str = ""
+    source_id: str | int = ""
 
 
-def _id_ranges(ids: list[int]) -> list[str]:
-    """Sorted ids as runs ("5001-5400", "5402"): a bulk insert gives consecutive ids, so this stays short."""
-    runs: list[str] = []
-    start = previous = None
+def _id_runs(ids: list[int]) -> list[tuple[str, list[int]]]:
+    """Sorted ids as runs, each written out ("5001-5400", "5402") with its ids: a bulk insert gives
+    consecutive ids, so the words stay short."""
+    runs: list[list[int]] = []
     for value in sorted(ids):
-        if start is None:
-            start = previous = value
-        elif value == previous + 1:
-            previous = value
+        if runs and value == runs[-1][-1] + 1:
+            runs[-1].append(value)
         else:
-            runs.append(f"{start}-{previous}" if previous != start else str(start))
-            start = previous = value
-    if start is not None:
-        runs.append(f"{start}-{previous}" if previous != start else str(start))
-    return runs
+            runs.append([value])
+    return [(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]), run) for run in runs]
 
 
 def _audit_bulk_creation(*, actor, tasks: list[CareTask], source_type: str, source_id: str, now: datetime) -> None:
-    """One audit entry per batch naming every task id (as runs); a batch whose runs do not fit one reason is split."""
+    """One audit entry per batch naming every task id (as runs) and the people the tasks are about; a batch
+    whose runs do not fit one reason is split, each entry listing the people of its own tasks."""
     prefix = f"{len(tasks)} tasks, ids "
+    by_id = {task.pk: task for task in tasks}
     chunk: list[str] = []
-    for part in _id_ranges([task.pk for task in tasks]):
-        if chunk and len(prefix) + len(",".join([*chunk, part])) > 200:
-            record_access(
-                actor=actor,
-                action="CREATE",
-                target_type="cases.caretask",
-                target_id=f"{source_type}:{source_id}"[:40],
-                fields=["kind", "household_ref", "team"],
-                reason=prefix + ",".join(chunk),
-                at=now,
-            )
-            chunk = []
-        chunk.append(part)
-    if chunk:
+    people: set[int] = set()
+
+    def write() -> None:
         record_access(
             actor=actor,
             action="CREATE",
             target_type="cases.caretask",
             target_id=f"{source_type}:{source_id}"[:40],
+            listed_person_ids=sorted(people),
             fields=["kind", "household_ref", "team"],
             reason=prefix + ",".join(chunk),
             at=now,
         )
+
+    for part, ids in _id_runs(sorted(by_id)):
+        if chunk and len(prefix) + len(",".join([*chunk, part])) > 200:
+            write()
+            chunk, people = [], set()
+        chunk.append(part)
+        people.update(by_id[pk].person_id for pk in ids if by_id[pk].person_id is not None)
+    if chunk:
+        write()
 
 
 def open_tasks_in_bulk(
@@ -387,8 +389,8 @@ def _create_tasks_once(
                     title=task.title,
                     detail=task.detail,
                     due_at=task.due_at,
-                    source_type=source_type,
-                    source_id=source_id,
+                    source_type=task.source_type or source_type,
+                    source_id=str(task.source_id) if task.source_type else source_id,
                     dedupe_key=task.dedupe_key,
                     created_at=now,
                 )

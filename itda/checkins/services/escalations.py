@@ -15,7 +15,7 @@ from django.db.models import F
 from itda.accounts.models import Team
 from itda.audit.services import record_access
 from itda.cases.models import CareTask, CaseAssignment
-from itda.cases.services import UNREACHABLE, NextStep, complete_task, open_task
+from itda.cases.services import UNREACHABLE, NewTask, NextStep, complete_task, open_task, open_tasks_in_bulk
 from itda.checkins import ladder, nlp
 from itda.checkins.ladder import Event, Policy, State, Step
 from itda.checkins.models import Escalation, EscalationStep
@@ -185,11 +185,13 @@ def open_escalations(openings: Iterable[Opening], *, now: datetime, actor) -> No
             at=now,
         )
     prefetch_leads([o.person.pk for o in new if steps[o.person.pk].state in ladder.HUMAN_STATES])
+    firing = []
     for opening in new:
         escalation = created.get(opening.person.pk)
         if escalation is not None and steps[opening.person.pk].state in ladder.HUMAN_STATES:
             escalation.person = opening.person
-            _fire(escalation, steps[opening.person.pk], now=now, actor=actor)
+            firing.append((escalation, steps[opening.person.pk]))
+    fire_many(firing, now=now, actor=actor)
     for opening in fed:
         raise_event(
             person=opening.person,
@@ -206,10 +208,11 @@ def open_escalations(openings: Iterable[Opening], *, now: datetime, actor) -> No
 def finish_retries(retries: list, *, now: datetime, actor) -> None:
     """Move the ladders of finished automatic retries, given as (escalation id, step key, event) triples.
 
-    An answer resolves and an unanswered retry schedules the next one, set-based
-    for the batch; a move that fires a human step (staff call, counsellor,
-    crisis) goes one by one. A retry whose ladder moved on while it rang (a
-    worker reached the person first) still counts, as an outside event.
+    An answer resolves, an unanswered retry schedules the next one and a move to
+    a human step (staff call, counsellor) fires it, each set-based for the batch;
+    a crisis goes one by one, down the screening's crisis path. A retry whose
+    ladder moved on while it rang (a worker reached the person first) still
+    counts, as an outside event.
     """
     if not retries:
         return
@@ -229,9 +232,15 @@ def finish_retries(retries: list, *, now: datetime, actor) -> None:
     resolved: list[Escalation] = []
     rescheduled: dict[tuple[datetime, int], list[int]] = {}
     outcomes: dict[tuple[str, str], list[int]] = {}
+    firing: list[tuple[Escalation, Step]] = []
+    after_firing: list[tuple[Escalation, str]] = []  # a second outcome for a ladder that moves in this batch
+    moving: set[int] = set()
     for escalation_id, key, event in retries:
         escalation = escalations.get(escalation_id)
         if escalation is None:
+            continue
+        if escalation_id in moving:
+            after_firing.append((escalation, event))
             continue
         if escalation.step_key != key:
             apply_outside_event(escalation, event=event, now=now, actor=actor, source="AI 안부확인 재통화 (AI check-in retry)")
@@ -246,9 +255,13 @@ def finish_retries(retries: list, *, now: datetime, actor) -> None:
         elif following.state == State.RETRY:
             rescheduled.setdefault((ladder.step_due_at(following, now, policy), following.number), []).append(escalation_id)
         else:
-            _move(escalation, following, now=now, actor=actor, resolution=_OUTCOME_WORDS[Event(event)])
+            firing.append((escalation, following))  # a retry step has no task of its own to close
+            moving.add(escalation_id)
     for (key, event), ids in outcomes.items():
         EscalationStep.objects.filter(escalation_id__in=ids, key=key).update(outcome=event, outcome_at=now)
+    fire_many(firing, now=now, actor=actor)
+    for escalation, event in after_firing:
+        apply_outside_event(escalation, event=event, now=now, actor=actor, source="AI 안부확인 재통화 (AI check-in retry)")
     for (due_at, number), ids in rescheduled.items():
         Escalation.objects.filter(pk__in=ids).update(step=number, next_action_at=due_at, version=F("version") + 1)
     if resolved:
@@ -447,6 +460,89 @@ def _fire(escalation: Escalation, step: Step, *, now: datetime, actor, closing_t
         at=now,
     )
     escalation.state, escalation.step, escalation.current_task = step.state, step.number, task
+
+
+def fire_many(firing: list[tuple[Escalation, Step]], *, now: datetime, actor) -> None:
+    """Fire the human steps of a batch of ladders at once: what ``_fire`` does for one, set-based.
+
+    Every escalation must be locked by the caller (or just created) and have no
+    open task of its own to close or adopt. The care tasks open through
+    ``open_tasks_in_bulk`` under the same dedupe keys ``_fire`` uses, the steps
+    are inserted together (their unique key still aborts the transaction on a
+    second firing) and one audit entry lists the people whose ladders moved. A
+    crisis step still goes one by one, down the screening's crisis path.
+    """
+    plain = []
+    for escalation, step in firing:
+        if step.state == State.CRISIS:
+            _fire(escalation, step, now=now, actor=actor)
+        else:
+            plain.append((escalation, step))
+    if not plain:
+        return
+    if len(plain) == 1:
+        _fire(*plain[0], now=now, actor=actor)
+        return
+    prefetch_leads([escalation.person_id for escalation, _step in plain])
+    planned = []
+    for escalation, step in plain:
+        policy = policy_for(escalation.district_id)
+        spec = ladder.TASK_SPECS[step.state]
+        daytime = ladder.is_daytime(now, policy)
+        person = escalation.person
+        team = route_team(person, purpose=spec.purpose, daytime=daytime, policy=policy)
+        new_task = NewTask(
+            team=team,
+            kind=spec.kind,
+            title=spec.title,
+            due_at=ladder.step_due_at(step, now, policy),
+            dedupe_key=f"checkins:escalation:{escalation.pk}:{step.key}",
+            person=person,
+            assignee=_lead_worker(person, team) if daytime else None,
+            priority=spec.priority,
+            detail=_task_detail(escalation, step),
+            source_type="checkins.escalation",
+            source_id=escalation.pk,
+        )
+        planned.append((escalation, step, new_task, daytime))
+    created, existing = open_tasks_in_bulk(
+        actor=actor, tasks=[new_task for _e, _s, new_task, _d in planned], now=now, source_type="checkins.escalation"
+    )
+    tasks = {task.dedupe_key: task for task in (*created, *existing)}
+    for escalation, step, new_task, daytime in planned:
+        escalation.current_task = tasks[new_task.dedupe_key]
+        escalation.state, escalation.step, escalation.next_action_at = step.state, step.number, None
+        escalation.version += 1
+    EscalationStep.objects.bulk_create(
+        [
+            EscalationStep(
+                escalation=escalation,
+                key=step.key,
+                state=step.state,
+                number=step.number,
+                fired_at=now,
+                team=new_task.team,
+                task=escalation.current_task,
+                is_night_route=not daytime,
+            )
+            for escalation, step, new_task, daytime in planned
+        ]
+    )
+    Escalation.objects.bulk_update(
+        [escalation for escalation, _s, _t, _d in planned],
+        ["state", "step", "current_task", "next_action_at", "version"],
+        batch_size=500,
+    )
+    keys = sorted({step.key for _e, step, _t, _d in planned})
+    record_access(
+        actor=actor,
+        action="UPDATE",
+        target_type="checkins.escalation",
+        listed_person_ids=sorted(escalation.person_id for escalation, _s, _t, _d in planned),
+        fields=["state", "current_task"],
+        reason=f"{len(planned)} ladder steps fired: {', '.join(keys)}",
+        at=now,
+    )
 
 
 def _task_detail(escalation: Escalation, step: Step) -> str:
