@@ -29,6 +29,7 @@ Goal: the week in ≤ 60 s with one worker, near-linear gain with two; p99 laten
     .venv/bin/python bench/checkin_cycle.py --people 10000 --workers 1
     .venv/bin/python bench/checkin_cycle.py --stress
     ITDA_BENCH_PROFILE=/tmp/cycle.prof .venv/bin/python bench/checkin_cycle.py --workers 1  # /tmp/cycle.prof.<n>
+    ITDA_BENCH_SQL=1 .venv/bin/python bench/checkin_cycle.py --workers 1  # time per SQL statement kind and table
     ITDA_BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432 .venv/bin/python bench/checkin_cycle.py
 """
 
@@ -38,6 +39,7 @@ import argparse
 import multiprocessing
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -224,6 +226,51 @@ def _time_phases() -> dict[str, float]:
     return phases
 
 
+_SQL_TABLE = re.compile(r'(?:FROM|INTO|UPDATE|COPY)\s+"?([a-z_]+)"?', re.IGNORECASE)
+
+
+def _time_sql() -> dict[str, list[float]]:
+    """ITDA_BENCH_SQL=1: add up, per statement kind and table, the time spent in the database driver
+    (sending, the server's work, reading back), and the time of commits. Printed at the end of the week."""
+    from django.db import connection
+
+    times: dict[str, list[float]] = {}
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            match = _SQL_TABLE.search(sql)
+            key = f"{sql.split(None, 1)[0].upper()} {match.group(1) if match else '?'}"
+            entry = times.setdefault(key, [0.0, 0])
+            entry[0] += time.perf_counter() - started
+            entry[1] += 1
+
+    connection.ensure_connection()
+    connection.execute_wrappers.append(wrapper)
+    original_commit = connection.connection.commit
+
+    def commit():
+        started = time.perf_counter()
+        try:
+            return original_commit()
+        finally:
+            entry = times.setdefault("COMMIT", [0.0, 0])
+            entry[0] += time.perf_counter() - started
+            entry[1] += 1
+
+    connection.connection.commit = commit
+    return times
+
+
+def _print_sql_times(number: int, times: dict[str, list[float]], seconds: float) -> None:
+    spent = sum(total for total, _count in times.values())
+    print(f"  worker {number}: {spent:.1f} s of {seconds:.1f} s in the database driver; by statement:", flush=True)
+    for key, (total, count) in sorted(times.items(), key=lambda item: -item[1][0])[:20]:
+        print(f"    {total:7.2f} s {count:8,d}×  {key}", flush=True)
+
+
 def _worker(number: int, ticks: list[datetime], barrier, results, *, batch_size: int, stress: bool) -> None:
     from django.db import connections
 
@@ -244,6 +291,7 @@ def _worker(number: int, ticks: list[datetime], barrier, results, *, batch_size:
     adapters = AdapterSet({"VOICE": adapter, "SMS_LINK": adapter})
     totals = {"dialled": 0, "retried": 0, "scheduled": 0}
     profile_to = os.environ.get("ITDA_BENCH_PROFILE")  # a path: write this worker's cProfile there
+    sql_times = _time_sql() if os.environ.get("ITDA_BENCH_SQL") else None
     profiler = None
     if profile_to:
         import cProfile
@@ -262,6 +310,8 @@ def _worker(number: int, ticks: list[datetime], barrier, results, *, batch_size:
     if profiler:
         profiler.disable()
         profiler.dump_stats(f"{profile_to}.{number}")
+    if sql_times is not None:
+        _print_sql_times(number, sql_times, time.perf_counter() - started)
     results.put({"worker": number, "seconds": time.perf_counter() - started, "latencies": latencies, "phases": phases, **totals})
     connections.close_all()
 
