@@ -35,6 +35,7 @@ from itda.checkins.adapters.messenger import RecipientRefused
 from itda.checkins.adapters.transport import TransportError
 from itda.checkins.ladder import State
 from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escalation, EscalationStep
+from itda.lib.bulk import insert_rows
 from itda.programs.hours import SEOUL
 
 logger = logging.getLogger(__name__)
@@ -97,12 +98,15 @@ def _claimed_contacts(ids: list[int]) -> dict[int, DueContact]:
     return {due.pk: due for due in DueContact.objects.filter(pk__in=ids).select_related("person").only(*_CLAIMED_FIELDS)}
 
 
-def _start(attempts: list[CheckinAttempt], *, adapters: AdapterSet, now: datetime, report: CycleReport) -> None:
+def _start(
+    attempts: list[CheckinAttempt], *, adapters: AdapterSet, now: datetime, report: CycleReport, claimed_by: str = ""
+) -> None:
     """Hand unsaved attempts (their due contact attached) to their channels.
 
     A synchronous channel answers now: each attempt is stored once, finished, in
-    the claiming transaction. Otherwise the attempts are stored as started and
-    queued to be sent after commit, at most once.
+    the claiming transaction (``claimed_by``: first attempts whose contacts are
+    only locked, not yet marked as taken). Otherwise the attempts are stored as
+    started and queued to be sent after commit, at most once.
     """
     synchronous: dict[str, list[CheckinAttempt]] = {}
     later: list[CheckinAttempt] = []
@@ -131,9 +135,9 @@ def _start(attempts: list[CheckinAttempt], *, adapters: AdapterSet, now: datetim
             )
             for index in range(len(group))
         ]
-        services.store_answered_attempts(attempts=group, outcomes=outcomes, now=now)
+        services.store_answered_attempts(attempts=group, outcomes=outcomes, now=now, claimed_by=claimed_by)
     if later:
-        CheckinAttempt.objects.bulk_create(later)
+        insert_rows(CheckinAttempt, later)
         ids = [attempt.pk for attempt in later]
         from itda.checkins import tasks  # tasks import this module
 
@@ -149,20 +153,25 @@ def dispatch_due_contacts(*, now: datetime, adapters: AdapterSet, worker_id: str
         return report  # the usual minute: one read, no transaction
     token = _claim_token(worker_id)
     with transaction.atomic(), services.batch_memo():
-        ids = list(due.select_for_update(skip_locked=True).order_by("due_at", "pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return report
-        DueContact.objects.filter(pk__in=ids, status=DueContact.Status.PENDING).update(
-            status=DueContact.Status.IN_PROGRESS, claimed_by=token, attempt_count=F("attempt_count") + 1
-        )
         claimed = list(
-            DueContact.objects.filter(pk__in=ids, claimed_by=token, status=DueContact.Status.IN_PROGRESS)
+            due.select_for_update(skip_locked=True, of=("self",))
             .select_related("person")
             .only(*_CLAIMED_FIELDS)
-            .order_by("pk")
+            .order_by("due_at", "pk")[:batch_size]
         )
+        if not claimed:
+            return report
+        # The row lock is the claim while this transaction lasts. A channel that answers at once (the
+        # simulator) is done before it ends, and the write that closes its contacts records the claim too
+        # (claimed_by, attempt_count); a contact that waits for a call or a text is marked as taken now.
+        waiting = [due.pk for due in claimed if not adapters.for_channel(due.channel).is_synchronous]
+        if waiting:
+            DueContact.objects.filter(pk__in=waiting, status=DueContact.Status.PENDING).update(
+                status=DueContact.Status.IN_PROGRESS, claimed_by=token, attempt_count=F("attempt_count") + 1
+            )
         attempts = []
         for due in claimed:
+            due.attempt_count += 1
             policy = services.policy_for(due.person.district_id)
             attempt = CheckinAttempt(
                 number=due.attempt_count,
@@ -173,7 +182,7 @@ def dispatch_due_contacts(*, now: datetime, adapters: AdapterSet, worker_id: str
             )
             attempt.due_contact = due
             attempts.append(attempt)
-        _start(attempts, adapters=adapters, now=now, report=report)
+        _start(attempts, adapters=adapters, now=now, report=report, claimed_by=token)
         report.dialled = len(attempts)
     return report
 

@@ -46,6 +46,7 @@ class ContactPlan(models.Model):
         blank=True,
         related_name="contact_plans",
         help_text=_("The named volunteer or nurse who makes the contacts; empty for automatic channels."),
+        db_index=False,  # indexed where set (plan_owner_idx): every AI plan's next due moment moves weekly
     )
     interval_days = models.PositiveSmallIntegerField()
     preferred_weekday = models.PositiveSmallIntegerField(null=True, blank=True, help_text=_("Monday is 0."))
@@ -81,7 +82,10 @@ class ContactPlan(models.Model):
                 condition=models.Q(end_at__isnull=True) | models.Q(end_at__gt=models.F("start_at")), name="plan_end_after_start"
             ),
         ]
-        indexes = [models.Index(fields=["next_due_at"], condition=models.Q(end_at__isnull=True), name="plan_next_due_idx")]
+        indexes = [
+            models.Index(fields=["next_due_at"], condition=models.Q(end_at__isnull=True), name="plan_next_due_idx"),
+            models.Index(fields=["owner"], condition=models.Q(owner__isnull=False), name="plan_owner_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.person_id}"
@@ -112,13 +116,21 @@ class DueContact(models.Model):
         ANSWERED = "ANSWERED", _("Answered the check-in")
         NO_ANSWER = "NO_ANSWER", _("No answer")
 
-    plan = models.ForeignKey(ContactPlan, on_delete=models.CASCADE, related_name="due_contacts")
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="due_contacts")
+    # A hundred thousand rows a week, each written three times: every index costs on each write, so a
+    # foreign key a composite index already leads with has none of its own, and a key that is empty on
+    # most rows (the AI calls) is indexed only where it is set.
+    plan = models.ForeignKey(ContactPlan, on_delete=models.CASCADE, related_name="due_contacts", db_index=False)
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="due_contacts", db_index=False)
     kind = models.CharField(max_length=12, choices=ContactPlan.Kind.choices)
     channel = models.CharField(max_length=16, choices=ContactPlan.Channel.choices)
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="due_contacts")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="due_contacts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="due_contacts",
+        db_index=False,
     )
     due_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -128,8 +140,12 @@ class DueContact(models.Model):
     signals = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    contact_log = models.ForeignKey("contacts.ContactLog", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    contact_log = models.ForeignKey(
+        "contacts.ContactLog", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     overdue_alerted_at = models.DateTimeField(null=True, blank=True, help_text=_("When the centre was asked to follow up."))
 
     class Meta:
@@ -142,9 +158,16 @@ class DueContact(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "due_at"], name="due_status_due_idx"),
-            models.Index(fields=["owner", "status", "due_at"], name="due_owner_status_idx"),
+            # Only open contacts are ever looked up by status; done ones (nearly all rows) stay out.
+            models.Index(
+                fields=["status", "due_at"],
+                condition=models.Q(status__in=["PENDING", "IN_PROGRESS"]),
+                name="due_open_status_due_idx",
+            ),
+            models.Index(fields=["owner", "status", "due_at"], condition=models.Q(owner__isnull=False), name="due_owner_set_idx"),
             models.Index(fields=["person", "due_at"], name="due_person_idx"),
+            models.Index(fields=["completed_by"], condition=models.Q(completed_by__isnull=False), name="due_completed_by_idx"),
+            models.Index(fields=["contact_log"], condition=models.Q(contact_log__isnull=False), name="due_contact_log_idx"),
         ]
 
     def __str__(self) -> str:
@@ -167,8 +190,11 @@ class CheckinAttempt(models.Model):
         NO_ANSWER = "NO_ANSWER", _("No answer")
         FAILED = "FAILED", _("Could not be made")
 
-    due_contact = models.ForeignKey(DueContact, on_delete=models.CASCADE, related_name="attempts")
-    escalation = models.ForeignKey("Escalation", on_delete=models.CASCADE, null=True, blank=True, related_name="attempts")
+    # As for due contacts: no index a composite one covers, and keys that are mostly empty indexed where set.
+    due_contact = models.ForeignKey(DueContact, on_delete=models.CASCADE, related_name="attempts", db_index=False)
+    escalation = models.ForeignKey(
+        "Escalation", on_delete=models.CASCADE, null=True, blank=True, related_name="attempts", db_index=False
+    )
     step_key = models.CharField(max_length=30, blank=True, help_text=_("The ladder step this retry is, e.g. RETRY:1."))
     number = models.PositiveSmallIntegerField()
     channel = models.CharField(max_length=16, choices=ContactPlan.Channel.choices)
@@ -176,7 +202,7 @@ class CheckinAttempt(models.Model):
     started_at = models.DateTimeField()
     deadline_at = models.DateTimeField(help_text=_("No answer by then counts as no answer."))
     finished_at = models.DateTimeField(null=True, blank=True)
-    provider_call_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    provider_call_id = models.CharField(max_length=64, null=True, blank=True)
     answers = models.JSONField(default=dict, blank=True)
     signals = models.JSONField(default=list, blank=True)
     worker_id = models.CharField(max_length=64, blank=True)
@@ -193,8 +219,17 @@ class CheckinAttempt(models.Model):
     class Meta:
         verbose_name = _("check-in attempt")
         verbose_name_plural = _("check-in attempts")
-        constraints = [models.UniqueConstraint(fields=["due_contact", "number"], name="one_attempt_per_number")]
-        indexes = [models.Index(fields=["status", "deadline_at"], name="attempt_status_deadline_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["due_contact", "number"], name="one_attempt_per_number"),
+            models.UniqueConstraint(
+                fields=["provider_call_id"], condition=models.Q(provider_call_id__isnull=False), name="one_attempt_per_call_id"
+            ),
+        ]
+        indexes = [
+            # Only attempts still waiting for an answer are looked up by deadline.
+            models.Index(fields=["deadline_at"], condition=models.Q(status="STARTED"), name="attempt_waiting_deadline_idx"),
+            models.Index(fields=["escalation"], condition=models.Q(escalation__isnull=False), name="attempt_escalation_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.due_contact_id}#{self.number} {self.status}"

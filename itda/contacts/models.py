@@ -38,9 +38,15 @@ class ContactLog(models.Model):
         CONCERN = "CONCERN", _("Reached, with a concern")
         CRISIS = "CRISIS", _("Crisis")
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="contacts")
+    # Every automatic check-in writes one: the (person, started_at) index serves the person's key, and
+    # the author (empty for automatic contacts) is indexed only where set.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="contacts", db_index=False
+    )
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="contacts")
-    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices)
     caller_type = models.CharField(max_length=12, choices=CallerType.choices, default=CallerType.SELF)
@@ -55,7 +61,10 @@ class ContactLog(models.Model):
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["person", "started_at"], name="contact_person_time_idx")]
+        indexes = [
+            models.Index(fields=["person", "started_at"], name="contact_person_time_idx"),
+            models.Index(fields=["logged_by"], condition=models.Q(logged_by__isnull=False), name="contact_logged_by_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.channel} {self.outcome}"

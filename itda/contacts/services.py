@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from itda.audit.services import record_access
 from itda.contacts.models import ContactLog
+from itda.lib.bulk import insert_rows
 from itda.lib.privacy import contains_resident_registration_number
 
 
@@ -66,21 +67,17 @@ def log_contact(
 def log_contacts_in_bulk(*, contacts: list[ContactLog], at: datetime, reason: str) -> int:
     """Store many contacts made by the platform itself (automatic calls and texts) and one audit entry naming them all.
 
-    For the weekly check-in cycle: a hundred thousand rows a week. On PostgreSQL the
-    rows are streamed with COPY (half the time of a bulk INSERT, which spends its time
-    quoting every value of every column in Python); elsewhere they are bulk-inserted.
-    The rows' primary keys are not set. Automatic contacts carry no free-text note, so
-    nothing here can hold a resident registration number; a note is refused all the same.
+    For the weekly check-in cycle: a hundred thousand rows a week, streamed with COPY on
+    PostgreSQL (``itda.lib.bulk.insert_rows``); the objects get their primary keys.
+    Automatic contacts carry no free-text note, so nothing here can hold a resident
+    registration number; a note is refused all the same.
     """
     if not contacts:
         return 0
     if any(contact.note for contact in contacts):
         raise ContactRefused("자동 연락에는 메모를 남기지 않습니다 (automatic contacts carry no note)")
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _copy_contacts(contacts)
-        else:
-            ContactLog.objects.bulk_create(contacts, batch_size=2000)
+        insert_rows(ContactLog, contacts)
         record_access(
             actor=None,
             action="CREATE",
@@ -91,18 +88,3 @@ def log_contacts_in_bulk(*, contacts: list[ContactLog], at: datetime, reason: st
             at=at,
         )
     return len(contacts)
-
-
-def _copy_contacts(contacts: list[ContactLog]) -> None:
-    fields = [field for field in ContactLog._meta.concrete_fields if not field.primary_key]
-    for contact in contacts:
-        for field in fields:
-            if getattr(contact, field.attname) is None and field.has_default():
-                setattr(contact, field.attname, field.get_default())
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    with connection.cursor() as cursor:
-        # Table and column names come from the model; every value goes through psycopg's COPY dumpers.
-        with cursor.cursor.copy(f"COPY {quote(ContactLog._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for contact in contacts:
-                copy.write_row([field.get_db_prep_save(getattr(contact, field.attname), connection) for field in fields])

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from itda.audit.services import record_access
 from itda.checkins import campaign, ladder, nlp
@@ -19,6 +20,7 @@ from itda.checkins.services.plans import count_missed
 from itda.checkins.services.rules import MAX_NOTE_CHARS, CallMismatch, DueContactClosed, OutcomeRefused, user_or_none
 from itda.contacts.models import ContactLog
 from itda.contacts.services import ContactRefused, log_contact, log_contacts_in_bulk
+from itda.lib.bulk import insert_rows
 from itda.people.models import Person
 
 # --- human outcomes ----------------------------------------------------------------------------
@@ -241,24 +243,31 @@ def record_attempt_outcomes(*, outcomes: list[AttemptOutcome], now: datetime, ac
     return [attempt.pk for attempt in fresh + late]
 
 
-def store_answered_attempts(*, attempts: list[CheckinAttempt], outcomes: list[AttemptOutcome], now: datetime, actor=None) -> None:
+def store_answered_attempts(
+    *, attempts: list[CheckinAttempt], outcomes: list[AttemptOutcome], now: datetime, actor=None, claimed_by: str = ""
+) -> None:
     """Store attempts whose channel answered at once (the simulator), finished, and act on them as above.
 
     ``attempts`` are unsaved, each with its claimed due contact (and person)
     attached; ``outcomes[i]`` is how ``attempts[i]`` ended. Writing the attempt
     once, already finished, is what lets a weekly cycle of a hundred thousand
     calls stay set-based. Call inside the transaction that claimed the contacts.
+    With ``claimed_by``, the first attempts' contacts were locked but not marked
+    as taken: closing them records the claim (the token, one more attempt) in
+    the same write.
     """
     for attempt, outcome in zip(attempts, outcomes, strict=True):
         _finish(attempt, outcome, now)
     with transaction.atomic(), batch_memo():
-        CheckinAttempt.objects.bulk_create(attempts)
-        _act_on_finished(attempts, now=now, actor=actor)
+        insert_rows(CheckinAttempt, attempts)
+        _act_on_finished(attempts, now=now, actor=actor, claimed_by=claimed_by)
 
 
-def _act_on_finished(attempts: list[CheckinAttempt], *, now: datetime, actor) -> None:
+def _act_on_finished(attempts: list[CheckinAttempt], *, now: datetime, actor, claimed_by: str = "") -> None:
     _log_attempts_on_timeline(attempts, now)
-    _close_first_attempts([attempt for attempt in attempts if attempt.escalation_id is None], now=now, actor=actor)
+    _close_first_attempts(
+        [attempt for attempt in attempts if attempt.escalation_id is None], now=now, actor=actor, claimed_by=claimed_by
+    )
     retries = [attempt for attempt in attempts if attempt.escalation_id is not None]
     if not retries:
         return
@@ -290,19 +299,20 @@ def _group_by_outcome(attempts: list[CheckinAttempt]) -> dict[tuple[str, tuple[s
     return groups
 
 
-def _close_first_attempts(attempts: list[CheckinAttempt], *, now: datetime, actor) -> None:
+def _close_first_attempts(attempts: list[CheckinAttempt], *, now: datetime, actor, claimed_by: str = "") -> None:
     """Close the due contacts of first attempts in bulk and hand anything short of a plain answer to the ladder."""
     if not attempts:
         return
+    claim = {"claimed_by": claimed_by, "attempt_count": F("attempt_count") + 1} if claimed_by else {}
     answered = [a for a in attempts if a.status == CheckinAttempt.Status.ANSWERED]
     silent = [a for a in attempts if a.status != CheckinAttempt.Status.ANSWERED]
     for (outcome, signals), ids in _group_by_outcome(answered).items():
         DueContact.objects.filter(pk__in=ids).update(
-            status=DueContact.Status.DONE, outcome=outcome, signals=list(signals), completed_at=now
+            status=DueContact.Status.DONE, outcome=outcome, signals=list(signals), completed_at=now, **claim
         )
     if silent:
         DueContact.objects.filter(pk__in=[a.due_contact_id for a in silent]).update(
-            status=DueContact.Status.DONE, outcome=DueContact.Outcome.NO_ANSWER, completed_at=now
+            status=DueContact.Status.DONE, outcome=DueContact.Outcome.NO_ANSWER, completed_at=now, **claim
         )
     if answered:
         ContactPlan.objects.filter(pk__in={a.due_contact.plan_id for a in answered}, missed_in_row__gt=0).update(missed_in_row=0)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from itda.accounts.models import Team
 from itda.audit.services import record_access
@@ -509,7 +510,7 @@ def fire_many(firing: list[tuple[Escalation, Step]], *, now: datetime, actor) ->
         actor=actor, tasks=[new_task for _e, _s, new_task, _d in planned], now=now, source_type="checkins.escalation"
     )
     tasks = {task.dedupe_key: task for task in (*created, *existing)}
-    for escalation, step, new_task, daytime in planned:
+    for escalation, step, new_task, _daytime in planned:
         escalation.current_task = tasks[new_task.dedupe_key]
         escalation.state, escalation.step, escalation.next_action_at = step.state, step.number, None
         escalation.version += 1
@@ -528,11 +529,23 @@ def fire_many(firing: list[tuple[Escalation, Step]], *, now: datetime, actor) ->
             for escalation, step, new_task, daytime in planned
         ]
     )
-    Escalation.objects.bulk_update(
-        [escalation for escalation, _s, _t, _d in planned],
-        ["state", "step", "current_task", "next_action_at", "version"],
-        batch_size=500,
-    )
+    by_step: dict[Step, list[int]] = {}
+    for escalation, step, _t, _d in planned:
+        by_step.setdefault(step, []).append(escalation.pk)
+    for step, ids in by_step.items():
+        # Each ladder's task is the one under its own dedupe key: one UPDATE per step for the whole batch.
+        own_task = CareTask.objects.filter(
+            dedupe_key=Concat(
+                Value("checkins:escalation:"), Cast(OuterRef("pk"), CharField()), Value(f":{step.key}"), output_field=CharField()
+            )
+        ).exclude(dedupe_key="")
+        Escalation.objects.filter(pk__in=ids).update(
+            state=step.state,
+            step=step.number,
+            current_task=Subquery(own_task.values("pk")[:1]),
+            next_action_at=None,
+            version=F("version") + 1,
+        )
     keys = sorted({step.key for _e, step, _t, _d in planned})
     record_access(
         actor=actor,

@@ -8,6 +8,7 @@ import pytest
 
 from itda.audit.models import AuditEntry
 from itda.cases.models import CareTask, CaseAssignment
+from itda.checkins import ladder as ladder_specs
 from itda.checkins import services
 from itda.checkins.models import ContactPlan, Escalation, EscalationStep
 from itda.checkins.tests.conftest import HOME_DONG, IN_PAIN, TUESDAY_MORNING, TUESDAY_NIGHT, run, scripted
@@ -108,6 +109,7 @@ def test_unanswered_retries_fire_each_staff_call_the_same_alone_or_in_a_batch(ca
             True,
         )
         assert assignee_id == (cast.social_worker.pk if daytime and index == 0 else None)
+        assert priority == ladder_specs.TASK_SPECS[ladder_specs.State.STAFF_CALL].priority
         assert _audited(person, target_type="checkins.escalation")
         assert _audited(person, target_type="cases.caretask")
     assert CareTask.objects.count() == count
@@ -175,4 +177,3 @@ def test_the_next_step_of_a_batch_fired_ladder_climbs_as_usual(cast, teams):
     first_task = EscalationStep.objects.get(escalation=escalation, key="STAFF_CALL:1").task
     assert (first_task.status, first_task.outcome) == ("DONE", "UNREACHABLE")
     assert escalation.current_task.is_open
-

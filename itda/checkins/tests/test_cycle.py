@@ -32,6 +32,20 @@ def test_a_plain_answer_closes_the_contact_writes_the_timeline_and_opens_nothing
 
 
 @pytest.mark.django_db
+def test_a_contact_answered_at_once_is_closed_and_claimed_in_one_write(ai_plan):
+    """The simulator answers inside the claiming transaction: the closing write records who claimed it."""
+    services.generate_due_contacts(now=TUESDAY_MORNING)
+    adapters, _adapter = scripted(FINE)
+
+    cycle.dispatch_due_contacts(now=TUESDAY_MORNING, adapters=adapters, worker_id="worker-a")
+
+    due = DueContact.objects.get(plan=ai_plan)
+    assert (due.status, due.outcome, due.attempt_count) == ("DONE", "ANSWERED", 1)
+    assert due.claimed_by.startswith("worker-a:")
+    assert CheckinAttempt.objects.get(due_contact=due).number == 1
+
+
+@pytest.mark.django_db
 def test_a_second_worker_finds_nothing_left_to_claim(ai_plan):
     services.generate_due_contacts(now=TUESDAY_MORNING)
     first_adapters, first = scripted(FINE)
