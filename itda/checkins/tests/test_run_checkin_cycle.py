@@ -49,3 +49,28 @@ def test_bad_options_are_refused_with_a_message(arguments, message):
         call_command("run_checkin_cycle", *arguments, stdout=io.StringIO())
 
     assert message in str(error.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_loop_starts_each_pass_on_a_connection_younger_than_conn_max_age(cast):
+    """With CONN_MAX_AGE 0 every pass reconnects: a dead or old connection never outlives a pass."""
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("Django never closes an in-memory SQLite database: closing it would drop it")
+    opened = []
+
+    def count(sender, connection, **kwargs):
+        opened.append(connection.alias)
+
+    connection_created.connect(count)
+    max_age = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 0
+    connection.close()  # the next connection is opened under CONN_MAX_AGE 0
+    try:
+        call_command("run_checkin_cycle", "--loop", "--iterations", "3", "--interval", "0.01", "--simulate", stdout=io.StringIO())
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = max_age
+        connection_created.disconnect(count)
+    assert opened.count("default") >= 3  # one per pass

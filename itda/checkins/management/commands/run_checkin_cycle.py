@@ -9,6 +9,7 @@ import time
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from itda.checkins import cycle, nlp
@@ -77,6 +78,12 @@ class Command(BaseCommand):
         passes = 0
         failed = False
         while True:
+            # A loop lives for days on one connection: like a web request, each pass starts by dropping a
+            # connection that failed or is older than CONN_MAX_AGE, so a database restart heals by itself and
+            # the plans a connection keeps (its foreign-key checks' among them) follow the tables as they grow.
+            # Not inside a caller's transaction (call_command from a test or another program).
+            if not connection.in_atomic_block:
+                close_old_connections()
             now = fixed_now or timezone.now()
             report = cycle.run_cycle(
                 now=now,
