@@ -174,7 +174,8 @@ def _log_attempts_on_timeline(attempts: list[CheckinAttempt], now: datetime) -> 
         ContactLog(
             person_id=attempt.due_contact.person_id,
             team_id=attempt.due_contact.team_id,
-            channel=_CONTACT_CHANNEL.get(attempt.channel, ContactLog.Channel.AI_CALL),
+            # The channel it went out on: a messenger message the gateway refused went as a text.
+            channel=_CONTACT_CHANNEL.get(attempt.sent_via or attempt.channel, ContactLog.Channel.AI_CALL),
             direction=ContactLog.Direction.OUTBOUND,
             outcome=_contact_outcome(attempt.status == CheckinAttempt.Status.ANSWERED, attempt.signals),
             started_at=attempt.started_at,

@@ -221,7 +221,7 @@ def test_the_answer_page_works_the_same_behind_a_messenger_link(client, messaged
     assert again.context["already"] is True
     assert messaged.status == "ANSWERED"
     assert DueContact.objects.get().outcome == "ANSWERED"
-    assert ContactLog.objects.get().channel == "MESSENGER"
+    assert ContactLog.objects.get().channel == ("SMS" if refused else "MESSENGER")  # the timeline says how it went
 
 
 @pytest.mark.django_db
