@@ -62,6 +62,7 @@ class CareTask(models.Model):
         OUTREACH = "OUTREACH", _("Outreach to a household at risk")
         ALLOCATION = "ALLOCATION", _("Allocate a volunteer")
         REVIEW = "REVIEW", _("Review")
+        STALLED_STEP = "STALLED_STEP", _("Check-in step nobody worked")
 
     class Priority(models.IntegerChoices):
         CRISIS = 1, _("Crisis")

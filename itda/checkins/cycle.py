@@ -492,7 +492,7 @@ def _alert_stalled_batch(*, now: datetime, batch_size: int) -> tuple[int, bool]:
             alerts.append(
                 NewTask(
                     team=team,
-                    kind=CareTask.Kind.REVIEW,
+                    kind=CareTask.Kind.STALLED_STEP,
                     title=ladder.STALL_ALERT_TITLES[State(step.state)],
                     due_at=now,
                     dedupe_key=key,

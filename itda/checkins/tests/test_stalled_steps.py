@@ -17,7 +17,7 @@ from django.db import connections
 
 from itda.accounts.models import Team
 from itda.cases.models import CareTask
-from itda.cases.services import start_task
+from itda.cases.services import outcomes_for, start_task
 from itda.checkins import cycle, ladder, services
 from itda.checkins.models import Escalation, EscalationStep
 from itda.checkins.services.escalations import Opening, open_escalations
@@ -101,7 +101,7 @@ def test_an_unworked_human_step_raises_one_alert_for_the_team_on_duty(cast, team
     alert = _alerts(ai_plan.person).get()
     door = step_key.startswith("DOOR_OPENING")
     assert (alert.kind, alert.status, alert.team, alert.assignee, alert.due_at, alert.priority) == (
-        "REVIEW",
+        "STALLED_STEP",
         "OPEN",
         teams.dong_centre if shift == "day" else teams.control_room,
         None,
@@ -109,6 +109,7 @@ def test_an_unworked_human_step_raises_one_alert_for_the_team_on_duty(cast, team
         CareTask.Priority.CRISIS if door else CareTask.Priority.URGENT,
     )
     assert alert.dedupe_key == f"checkins:escalation:{escalation.pk}:{step_key}:stalled"
+    assert outcomes_for(alert.kind) == ("DONE",)  # the alert is closed as handled; the stalled task keeps its own outcomes
     assert alert.title.split(" (")[0] and "(" in alert.title  # Korean first, English in brackets
     stalled_task.refresh_from_db()
     # One level up, once: a staff call, visit or trace (HIGH) becomes URGENT; a door opening is already CRISIS.
