@@ -165,3 +165,22 @@ def serious_accessibility_violations(page) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def sign_in(page, site, username: str, next_path: str) -> None:
+    """Sign a demo account in on the served copy and land on ``next_path``."""
+    from itda.accounts.management.commands.seed_demo_accounts import DEMO_PASSWORD
+
+    page.goto(f"{site.url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{site.url}{next_path}*")
+
+
+def keep_screenshot(page, name: str) -> None:
+    """Keep a picture of the whole page when ITDA_SCREENSHOT_DIR is set."""
+    folder = os.environ.get("ITDA_SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name), full_page=True)

@@ -7,17 +7,14 @@ screenshots.
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import serious_accessibility_violations
+from conftest import keep_screenshot, serious_accessibility_violations, sign_in
 
 pytestmark = pytest.mark.browser
-DEMO_PASSWORD = "itda-demo-2026"
 TAP_TARGET_PX = 48
 
 
@@ -27,23 +24,8 @@ def checkin_site(served_site):
     return served_site
 
 
-def _sign_in(page, site, username: str, next_path: str) -> None:
-    page.goto(f"{site.url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{site.url}{next_path}*")
-
-
-def _screenshot(page, name: str) -> None:
-    folder = os.environ.get("ITDA_SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
-
-
 def test_a_volunteer_logs_a_contact_on_a_phone_with_one_tap(checkin_site, page):
-    _sign_in(page, checkin_site, "demo-volunteer", "/console/check-ins/worklist/")
+    sign_in(page, checkin_site, "demo-volunteer", "/console/check-ins/worklist/")
     cards = page.locator("main li.card")
     expect(cards.first).to_be_visible()
     before = cards.count()
@@ -51,7 +33,7 @@ def test_a_volunteer_logs_a_contact_on_a_phone_with_one_tap(checkin_site, page):
     heights = [buttons.nth(index).bounding_box()["height"] for index in range(buttons.count())]
     assert serious_accessibility_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    _screenshot(page, "checkin-worklist-phone.png")
+    keep_screenshot(page, "checkin-worklist-phone.png")
     started = time.monotonic()
 
     buttons.first.click()
@@ -64,10 +46,10 @@ def test_a_volunteer_logs_a_contact_on_a_phone_with_one_tap(checkin_site, page):
 
 
 def test_a_worker_reads_the_board_and_moves_a_ladder_on_a_phone(checkin_site, page):
-    _sign_in(page, checkin_site, "demo-worker", "/console/check-ins/")
+    sign_in(page, checkin_site, "demo-worker", "/console/check-ins/")
     expect(page.locator("#escalations-title")).to_be_visible()
     assert serious_accessibility_violations(page) == []
-    _screenshot(page, "checkin-board-phone.png")
+    keep_screenshot(page, "checkin-board-phone.png")
     links = page.locator("section[aria-labelledby=escalations-title] li.card a")
     hrefs = [links.nth(index).get_attribute("href") for index in range(links.count())]
     waiting_for_a_worker = []
@@ -77,7 +59,7 @@ def test_a_worker_reads_the_board_and_moves_a_ladder_on_a_phone(checkin_site, pa
         if page.locator("button[name=outcome]").count():
             waiting_for_a_worker.append(href)
     page.goto(checkin_site.url + waiting_for_a_worker[0])
-    _screenshot(page, "checkin-escalation-phone.png")
+    keep_screenshot(page, "checkin-escalation-phone.png")
 
     page.locator("button[name=outcome][value=REACHED]").click()
 

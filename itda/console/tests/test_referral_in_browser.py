@@ -9,10 +9,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from conftest import serious_accessibility_violations
+from conftest import serious_accessibility_violations, sign_in
 
 pytestmark = pytest.mark.browser
-DEMO_PASSWORD = "itda-demo-2026"
 
 
 @pytest.fixture(scope="module")
@@ -21,16 +20,8 @@ def referral_site(served_site):
     return served_site
 
 
-def _sign_in(page, site, username: str, next_path: str) -> None:
-    page.goto(f"{site.url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{site.url}{next_path}*")
-
-
 def test_the_receiving_team_accepts_from_the_inbox_on_a_phone_without_accessibility_violations(referral_site, page):
-    _sign_in(page, referral_site, "demo-health", "/console/referrals/inbox/")
+    sign_in(page, referral_site, "demo-health", "/console/referrals/inbox/")
 
     row = page.locator("tbody tr", has_text="가상 주민 솔")
     expect(row).to_be_visible()
@@ -46,7 +37,7 @@ def test_the_receiving_team_accepts_from_the_inbox_on_a_phone_without_accessibil
 
 
 def test_the_sender_sees_the_overdue_flag_and_the_closed_chain_on_a_phone(referral_site, page):
-    _sign_in(page, referral_site, "demo-worker", "/console/referrals/")
+    sign_in(page, referral_site, "demo-worker", "/console/referrals/")
 
     overdue_row = page.locator("tbody tr", has_text="가상 주민 이슬")
     expect(overdue_row.locator("[data-overdue]")).to_be_visible()
@@ -57,7 +48,7 @@ def test_the_sender_sees_the_overdue_flag_and_the_closed_chain_on_a_phone(referr
 
 
 def test_a_counsellor_logs_an_anonymous_call_on_a_phone_without_accessibility_violations(referral_site, page):
-    _sign_in(page, referral_site, "demo-counsellor", "/console/helpline/")
+    sign_in(page, referral_site, "demo-counsellor", "/console/helpline/")
     assert serious_accessibility_violations(page) == []
 
     page.check("input[name=caller_type][value=FAMILY]")

@@ -6,16 +6,12 @@ The served copy gets the invented residents of ``seed_demo_tasks``. Set ITDA_SCR
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
-from conftest import serious_accessibility_violations
+from conftest import keep_screenshot, serious_accessibility_violations, sign_in
 
 pytestmark = pytest.mark.browser
-DEMO_PASSWORD = "itda-demo-2026"
 TAP_TARGET_PX = 44
 
 
@@ -25,35 +21,20 @@ def task_site(served_site):
     return served_site
 
 
-def _sign_in(page, site, username: str, next_path: str) -> None:
-    page.goto(f"{site.url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{site.url}{next_path}*")
-
-
-def _screenshot(page, name: str) -> None:
-    folder = os.environ.get("ITDA_SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
-
-
 def test_a_worker_works_the_task_inbox_on_a_phone_without_accessibility_violations(task_site, page):
-    _sign_in(page, task_site, "demo-worker", "/console/tasks/")
+    sign_in(page, task_site, "demo-worker", "/console/tasks/")
     cards = page.locator("ul.task-cards > li.card")
     expect(cards.first).to_be_visible()
     assert "위기 대응" in cards.first.inner_text()
     expect(page.locator(".tasks-nav .task-badge")).to_be_visible()
     assert serious_accessibility_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    _screenshot(page, "tasks-mine-phone.png")
+    keep_screenshot(page, "tasks-mine-phone.png")
 
     cards.first.locator("h2 a").click()
     expect(page.locator("#outcome-title")).to_be_visible()
     assert serious_accessibility_violations(page) == []
-    _screenshot(page, "task-detail-phone.png")
+    keep_screenshot(page, "task-detail-phone.png")
     page.locator("input[name=outcome][value=UNREACHABLE]").check()
     page.locator("input[name=next_step_kind][value=VISIT]").check()
     tomorrow = page.evaluate("new Date(Date.now() + 86400000).toISOString().slice(0, 10)")
@@ -70,4 +51,4 @@ def test_a_worker_works_the_task_inbox_on_a_phone_without_accessibility_violatio
     take.click()
     expect(page.locator("ul.task-cards [role=status]").first).to_contain_text("내가 맡은 일")
     assert serious_accessibility_violations(page) == []
-    _screenshot(page, "tasks-team-phone.png")
+    keep_screenshot(page, "tasks-team-phone.png")
