@@ -398,13 +398,8 @@ def _fire(escalation: Escalation, step: Step, *, now: datetime, actor, closing_t
     step, so a second firing would find the same task, and the unique step key
     would then abort the transaction rather than record the step twice.
     """
-    policy = policy_for(escalation.district_id)
-    spec = ladder.TASK_SPECS[step.state]
-    daytime = ladder.is_daytime(now, policy)
-    person = escalation.person
-    team = route_team(person, purpose=spec.purpose, daytime=daytime, policy=policy)
-    due_at = ladder.step_due_at(step, now, policy)
-    assignee = _lead_worker(person, team) if daytime else None
+    planned, daytime = _plan_task(escalation, step, now=now)
+    person, team = escalation.person, planned.team
     if adopted_task is not None:
         task = adopted_task
     elif closing_task is not None:
@@ -414,37 +409,33 @@ def _fire(escalation: Escalation, step: Step, *, now: datetime, actor, closing_t
             outcome=UNREACHABLE,
             now=now,
             next_step=NextStep(
-                kind=spec.kind, title=spec.title, due_at=due_at, team=team, assignee=assignee, priority=spec.priority
+                kind=planned.kind,
+                title=planned.title,
+                due_at=planned.due_at,
+                team=team,
+                assignee=planned.assignee,
+                priority=planned.priority,
             ),
         )
     elif step.state == State.CRISIS:
-        task = _open_crisis(escalation, step=step, person=person, team=team, now=now, actor=actor, title=spec.title)
+        task = _open_crisis(escalation, step=step, person=person, team=team, now=now, actor=actor, title=planned.title)
     else:
         task, _created = open_task(
             actor=actor,
             team=team,
-            kind=spec.kind,
-            title=spec.title,
-            due_at=due_at,
+            kind=planned.kind,
+            title=planned.title,
+            due_at=planned.due_at,
             now=now,
             person=person,
-            assignee=assignee,
-            priority=spec.priority,
-            detail=_task_detail(escalation, step),
-            source_type="checkins.escalation",
-            source_id=escalation.pk,
-            dedupe_key=f"checkins:escalation:{escalation.pk}:{step.key}",
+            assignee=planned.assignee,
+            priority=planned.priority,
+            detail=planned.detail,
+            source_type=planned.source_type,
+            source_id=planned.source_id,
+            dedupe_key=planned.dedupe_key,
         )
-    step_row = EscalationStep(
-        escalation=escalation,
-        key=step.key,
-        state=step.state,
-        number=step.number,
-        fired_at=now,
-        team=team,
-        task=task,
-        is_night_route=not daytime,
-    )
+    step_row = _step_row(escalation, step, task=task, team=team, daytime=daytime, now=now)
     # Every caller holds the escalation's row lock (or has just created it), so no one else can fire this step
     # now; the unique key stays as the database's own guard: a violation aborts the whole transaction.
     step_row.save(force_insert=True)
@@ -485,27 +476,7 @@ def fire_many(firing: list[tuple[Escalation, Step]], *, now: datetime, actor) ->
         _fire(*plain[0], now=now, actor=actor)
         return
     prefetch_leads([escalation.person_id for escalation, _step in plain])
-    planned = []
-    for escalation, step in plain:
-        policy = policy_for(escalation.district_id)
-        spec = ladder.TASK_SPECS[step.state]
-        daytime = ladder.is_daytime(now, policy)
-        person = escalation.person
-        team = route_team(person, purpose=spec.purpose, daytime=daytime, policy=policy)
-        new_task = NewTask(
-            team=team,
-            kind=spec.kind,
-            title=spec.title,
-            due_at=ladder.step_due_at(step, now, policy),
-            dedupe_key=f"checkins:escalation:{escalation.pk}:{step.key}",
-            person=person,
-            assignee=_lead_worker(person, team) if daytime else None,
-            priority=spec.priority,
-            detail=_task_detail(escalation, step),
-            source_type="checkins.escalation",
-            source_id=escalation.pk,
-        )
-        planned.append((escalation, step, new_task, daytime))
+    planned = [(escalation, step, *_plan_task(escalation, step, now=now)) for escalation, step in plain]
     created, existing = open_tasks_in_bulk(
         actor=actor, tasks=[new_task for _e, _s, new_task, _d in planned], now=now, source_type="checkins.escalation"
     )
@@ -516,16 +487,7 @@ def fire_many(firing: list[tuple[Escalation, Step]], *, now: datetime, actor) ->
         escalation.version += 1
     EscalationStep.objects.bulk_create(
         [
-            EscalationStep(
-                escalation=escalation,
-                key=step.key,
-                state=step.state,
-                number=step.number,
-                fired_at=now,
-                team=new_task.team,
-                task=escalation.current_task,
-                is_night_route=not daytime,
-            )
+            _step_row(escalation, step, task=escalation.current_task, team=new_task.team, daytime=daytime, now=now)
             for escalation, step, new_task, daytime in planned
         ]
     )
@@ -555,6 +517,42 @@ def fire_many(firing: list[tuple[Escalation, Step]], *, now: datetime, actor) ->
         fields=["state", "current_task"],
         reason=f"{len(planned)} ladder steps fired: {', '.join(keys)}",
         at=now,
+    )
+
+
+def _plan_task(escalation: Escalation, step: Step, *, now: datetime) -> tuple[NewTask, bool]:
+    """The care task a human step opens, routed by time of day (the day's lead worker named), and whether it is day."""
+    policy = policy_for(escalation.district_id)
+    spec = ladder.TASK_SPECS[step.state]
+    daytime = ladder.is_daytime(now, policy)
+    person = escalation.person
+    team = route_team(person, purpose=spec.purpose, daytime=daytime, policy=policy)
+    task = NewTask(
+        team=team,
+        kind=spec.kind,
+        title=spec.title,
+        due_at=ladder.step_due_at(step, now, policy),
+        dedupe_key=f"checkins:escalation:{escalation.pk}:{step.key}",
+        person=person,
+        assignee=_lead_worker(person, team) if daytime else None,
+        priority=spec.priority,
+        detail=_task_detail(escalation, step),
+        source_type="checkins.escalation",
+        source_id=escalation.pk,
+    )
+    return task, daytime
+
+
+def _step_row(escalation: Escalation, step: Step, *, task, team, daytime: bool, now: datetime) -> EscalationStep:
+    return EscalationStep(
+        escalation=escalation,
+        key=step.key,
+        state=step.state,
+        number=step.number,
+        fired_at=now,
+        team=team,
+        task=task,
+        is_night_route=not daytime,
     )
 
 
