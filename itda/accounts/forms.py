@@ -160,6 +160,13 @@ class SignUpForm(forms.Form):
         return bool(self.data.get("website"))
 
 
+def _own_password(user: User, password: str) -> str:
+    """The signed-in user's current password, typed again to confirm a change; refused when it is not theirs."""
+    if not user.check_password(password):
+        raise ValidationError(korean_first(PASSWORD_WRONG))
+    return password
+
+
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(
         label=_("Current password"),
@@ -186,10 +193,7 @@ class PasswordChangeForm(forms.Form):
         self.user = user
 
     def clean_old_password(self) -> str:
-        password = self.cleaned_data["old_password"]
-        if not self.user.check_password(password):
-            raise ValidationError(korean_first(PASSWORD_WRONG))
-        return password
+        return _own_password(self.user, self.cleaned_data["old_password"])
 
     def clean(self):
         cleaned = super().clean()
@@ -215,7 +219,4 @@ class DeleteAccountForm(forms.Form):
         self.user = user
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError(korean_first(PASSWORD_WRONG))
-        return password
+        return _own_password(self.user, self.cleaned_data["password"])
