@@ -7,11 +7,8 @@ the field they concern. A volunteer's own page (``my_households``) shows minimal
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from itda.accounts.models import User
+from itda.console.access import allowed, signed_in
 from itda.households import queries as household_queries
 from itda.households import services as household_services
 from itda.households.models import ContactChannel, Guardian, MonitoringEnrolment, RiskLevel, VisitingCareEnrolment
@@ -194,27 +192,10 @@ class MonitoredFilterForm(forms.Form):
 # --- access -------------------------------------------------------------------------------------------
 
 
-def _signed_in(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_signed_in = allowed(signed_in)
 
 
-def _care_view(view):
-    """Sign-in required; then a registry role (district social worker or health staff, or administrator)."""
-
-    @_signed_in
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not can_use_care_registry(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_care_view = allowed(can_use_care_registry)
 
 
 def _person(request, person_id: int):
@@ -516,15 +497,7 @@ def override_lift(request, person_id: int, override_id: int):
 # --- volunteers -------------------------------------------------------------------------------------------
 
 
-def _care_group_view(view):
-    @_signed_in
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not can_view_care_group(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_care_group_view = allowed(can_view_care_group)
 
 
 @_care_group_view

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import time
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -26,6 +24,7 @@ from itda.checkins.permissions import (
     get_due_contact_for_worker,
     get_escalation_for_worker,
 )
+from itda.console.access import allowed
 from itda.people.permissions import PersonNotVisible, can_change_person, can_work_with_people, get_person_for_worker
 
 WORKLIST_OUTCOMES = [
@@ -77,23 +76,6 @@ class AiCallForm(forms.Form):
         return value
 
 
-def _allowed(predicate):
-    """Sign-in required, then ``predicate(user)``; refusals are 403 and change nothing."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not predicate(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def _makes_or_watches(user) -> bool:
     return can_keep_worklist(user) or can_work_with_people(user)
 
@@ -111,12 +93,12 @@ def _worklist_response(request, *, form=None, failed_id=None, status=200):
     return render(request, "console/checkins/worklist.html", context, status=status)
 
 
-@_allowed(can_keep_worklist)
+@allowed(can_keep_worklist)
 def worklist(request):
     return _worklist_response(request)
 
 
-@_allowed(_makes_or_watches)
+@allowed(_makes_or_watches)
 @require_POST
 def log_outcome(request, due_contact_id: int):
     try:
@@ -155,7 +137,7 @@ def _back(request):
     return redirect("console:checkin_board")
 
 
-@_allowed(can_watch_checkins)
+@allowed(can_watch_checkins)
 def board(request):
     board_data = queries.board_for(request.user, now=timezone.now(), path=request.path)
     return render(request, "console/checkins/board.html", {"board": board_data, "now": timezone.now()})
@@ -209,7 +191,7 @@ def _initial_from_preferred_channel(person) -> dict:
     return initial
 
 
-@_allowed(can_watch_checkins)
+@allowed(can_watch_checkins)
 def person_history(request, person_id: int):
     try:
         history = queries.checkin_history(actor=request.user, person_id=person_id, now=timezone.now(), path=request.path)
@@ -233,7 +215,7 @@ def person_history(request, person_id: int):
     return render(request, "console/checkins/person.html", context)
 
 
-@_allowed(can_work_with_people)
+@allowed(can_work_with_people)
 @require_POST
 def set_ai_call(request, person_id: int):
     try:
@@ -271,7 +253,7 @@ def set_ai_call(request, person_id: int):
     return render(request, "console/checkins/person.html", context, status=400)
 
 
-@_allowed(can_watch_checkins)
+@allowed(can_watch_checkins)
 @require_http_methods(["GET"])
 def escalation_detail(request, escalation_id: int):
     try:
@@ -284,7 +266,7 @@ def escalation_detail(request, escalation_id: int):
     return render(request, "console/checkins/escalation.html", {"escalation": escalation, "steps": steps, "form": form})
 
 
-@_allowed(can_watch_checkins)
+@allowed(can_watch_checkins)
 @require_POST
 def escalation_outcome(request, escalation_id: int):
     try:

@@ -19,10 +19,7 @@ referral page also shows the attached result to those allowed to read it (``refe
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -32,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from itda.cases.models import CareTask
+from itda.console.access import allowed
 from itda.console.forms import CONSENT_WORDING_VERSION
 from itda.lib.privacy import contains_resident_registration_number
 from itda.people import queries as people_queries
@@ -65,18 +63,7 @@ MILESTONE_BUTTONS = {
 }
 
 
-def _clinic_view(view):
-    """Sign-in required; then a worker of a primary care clinic."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_clinic_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_clinic_view = allowed(is_clinic_staff)
 
 
 def _no_rrn(value: str) -> str:
@@ -351,15 +338,12 @@ def refer(request, person_id: int, result_id: int):
 
 
 @require_POST
+@allowed(can_use_referrals)
 def milestone(request, referral_id: int):
     """The health centre records "counselled", the mental health welfare centre "registered as suicide high-risk"."""
     from itda.console.referrals import _detail_context
 
     user = request.user
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not can_use_referrals(user):
-        raise PermissionDenied
     try:
         referral = get_referral_for_worker(user, referral_id)
     except ReferralNotVisible:

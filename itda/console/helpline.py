@@ -17,10 +17,8 @@ to be below it.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 
 from django import forms
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
@@ -30,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from itda.cases.models import CareTask
+from itda.console.access import allowed
 from itda.contacts.models import ContactLog
 from itda.contacts.services import ContactRefused, log_contact
 from itda.people import queries as people_queries
@@ -53,18 +52,11 @@ CHANNELS = [
 ]
 
 
-def _helpline_view(view):
-    """Sign-in required; then a counsellor of a line team, or an administrator."""
+def _counsellor_or_administrator(user) -> bool:
+    return is_helpline_counsellor(user) or user.is_administrator
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (is_helpline_counsellor(request.user) or request.user.is_administrator):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
 
-    return wrapper
+_helpline_view = allowed(_counsellor_or_administrator)
 
 
 class ContactForm(forms.Form):

@@ -12,11 +12,9 @@ import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from itda.cases.models import CareTask
 from itda.cases.services import TaskError, UnreachableNeedsNextStep
+from itda.console.access import allowed
 from itda.insights import files
 from itda.insights import queries as insight_queries
 from itda.insights import services as insight_services
@@ -107,30 +106,10 @@ class OutcomeForm(forms.Form):
 # --- access -------------------------------------------------------------------------------------------
 
 
-def _insights_view(view):
-    """Sign-in required; then a discovery role (district social worker, city staff, administrator)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_view_insights(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_insights_view = allowed(can_view_insights)
 
 
-def _outreach_view(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_record_outreach(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_outreach_view = allowed(can_record_outreach)
 
 
 def _district(request, code: str) -> District:

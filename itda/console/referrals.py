@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from itda.console import clinic
+from itda.console.access import allowed
 from itda.people import queries as people_queries
 from itda.people.permissions import PersonNotVisible, get_person_for_worker
 from itda.programs.models import Program
@@ -45,18 +43,7 @@ MOVE_LABELS = {
 }
 
 
-def _referral_view(view):
-    """Sign-in required; then a role that works with referrals (care workers of a team, administrators)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_use_referrals(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_referral_view = allowed(can_use_referrals)
 
 
 class MoveForm(forms.Form):

@@ -11,34 +11,19 @@ date; the answers are only on a result's own page.
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from itda.console.access import allowed
 from itda.people.models import Person
 from itda.people.permissions import can_work_with_people
 from itda.screenings import queries
 from itda.screenings.models import Level
 from itda.screenings.scoring import InstrumentDefinition
 
-
-def _screening_view(view):
-    """Sign-in required; then a care role or an administrator. The person-level check is the query's."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_work_with_people(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_screening_view = allowed(can_work_with_people)
 
 
 def _language() -> str:

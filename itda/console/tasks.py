@@ -4,11 +4,9 @@ three moves on it (take, start, close with an outcome) through ``cases.services`
 from __future__ import annotations
 
 from datetime import datetime
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from itda.cases import queries, services
 from itda.cases.models import CareTask
 from itda.cases.permissions import TaskNotVisible, can_act_on_task, can_keep_task_inbox, get_inbox_task_for_worker
+from itda.console.access import allowed
 
 STATUS_CHOICES = [
     (queries.OPEN, gettext_lazy("Open or in progress")),
@@ -109,18 +108,7 @@ class TaskOutcomeForm(forms.Form):
         return data
 
 
-def _inbox_view(view):
-    """Sign-in required; then a role with a task inbox. Refusals are 403 and change nothing."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_keep_task_inbox(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_inbox_view = allowed(can_keep_task_inbox)
 
 
 def describe_due(due_at: datetime, now: datetime) -> str:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from itda.console.access import allowed
 from itda.console.forms import CONSENT_WORDING_VERSION, ConsentForm, PersonForm
 from itda.people import queries as people_queries
 from itda.people import services as people_services
@@ -24,23 +22,13 @@ from itda.people.permissions import (
 )
 
 
+def _home_page_role(user) -> bool:
+    return can_work_with_people(user) or user.role in (user.Role.CITY_STAFF, user.Role.VOLUNTEER)
+
+
 def _console_view(*, people: bool):
     """Sign-in required; then a care role (or, for the home page only, city staff and volunteers)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            allowed = can_work_with_people(user) or (not people and user.role in (user.Role.CITY_STAFF, user.Role.VOLUNTEER))
-            if not allowed:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+    return allowed(can_work_with_people if people else _home_page_role)
 
 
 def _details(form: PersonForm) -> people_services.PersonDetails:
