@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import CharField, F, JSONField, Value
+from django.db.models.functions import Cast
 
 from itda.audit.services import record_access
 from itda.checkins import campaign, ladder, nlp
@@ -19,7 +20,7 @@ from itda.checkins.services.escalations import Opening, batch_memo, finish_retri
 from itda.checkins.services.plans import count_missed
 from itda.checkins.services.rules import MAX_NOTE_CHARS, CallMismatch, DueContactClosed, OutcomeRefused, user_or_none
 from itda.contacts.models import ContactLog
-from itda.contacts.services import ContactRefused, log_contact, log_contacts_in_bulk
+from itda.contacts.services import ContactRefused, SelectedContacts, log_contact, log_selected_contacts
 from itda.lib.bulk import insert_rows
 from itda.people.models import Person
 
@@ -165,27 +166,43 @@ def _contact_outcome(answered: bool, signals: list[str]) -> str:
 
 
 def _log_attempts_on_timeline(attempts: list[CheckinAttempt], now: datetime) -> None:
-    """One ContactLog per attempt, in bulk, and one audit entry naming every person in the batch.
+    """One ContactLog per stored attempt, and one audit entry naming every person in the batch.
 
-    Answers stay on the attempt (purged after a year); the timeline keeps the
-    outcome and the signal codes only.
+    The entries are copied from the attempts and their due contacts in the
+    database, one INSERT … SELECT per kind of entry (channel, outcome, signals):
+    a batch of a thousand calls has a handful of kinds. Answers stay on the
+    attempt (purged after a year); the timeline keeps the outcome and the
+    signal codes only.
     """
-    logs = [
-        ContactLog(
-            person_id=attempt.due_contact.person_id,
-            team_id=attempt.due_contact.team_id,
-            # The channel it went out on: a messenger message the gateway refused went as a text.
-            channel=_CONTACT_CHANNEL.get(attempt.sent_via or attempt.channel, ContactLog.Channel.AI_CALL),
-            direction=ContactLog.Direction.OUTBOUND,
-            outcome=_contact_outcome(attempt.status == CheckinAttempt.Status.ANSWERED, attempt.signals),
-            started_at=attempt.started_at,
-            topics=["checkin", *attempt.signals],
-            source_type="checkins.attempt",
-            source_id=str(attempt.pk),
+    kinds: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
+    for attempt in attempts:
+        # The channel it went out on: a messenger message the gateway refused went as a text.
+        channel = _CONTACT_CHANNEL.get(attempt.sent_via or attempt.channel, ContactLog.Channel.AI_CALL)
+        outcome = _contact_outcome(attempt.status == CheckinAttempt.Status.ANSWERED, attempt.signals)
+        kinds.setdefault((channel, outcome, tuple(attempt.signals)), []).append(attempt.pk)
+    groups = [
+        SelectedContacts(
+            rows=CheckinAttempt.objects.filter(pk__in=ids),
+            values={
+                "person": F("due_contact__person_id"),
+                "team": F("due_contact__team_id"),
+                "channel": Value(channel),
+                "direction": Value(ContactLog.Direction.OUTBOUND.value),
+                "outcome": Value(outcome),
+                "started_at": F("started_at"),
+                "topics": Value(["checkin", *signals], output_field=JSONField()),
+                "source_type": Value("checkins.attempt"),
+                "source_id": Cast("pk", CharField(max_length=40)),
+            },
         )
-        for attempt in attempts
+        for (channel, outcome, signals), ids in kinds.items()
     ]
-    log_contacts_in_bulk(contacts=logs, at=now, reason=f"{len(logs)} check-in attempts")
+    log_selected_contacts(
+        groups,
+        person_ids=[attempt.due_contact.person_id for attempt in attempts],
+        at=now,
+        reason=f"{len(attempts)} check-in attempts",
+    )
 
 
 def _finish(attempt: CheckinAttempt, outcome: AttemptOutcome, now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django_tasks_db.models import DBTaskResult
@@ -10,10 +10,11 @@ from django_tasks_db.models import DBTaskResult
 from itda.audit.models import AuditEntry
 from itda.checkins import cycle, services
 from itda.checkins.adapters import AdapterSet
-from itda.checkins.models import CheckinAttempt, DueContact, Escalation
+from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escalation
 from itda.checkins.simulator import SimulatedCrash, SimulatorAdapter, SyntheticPopulation
-from itda.checkins.tests.conftest import FINE, PROVIDER, TUESDAY_MORNING, live_adapters, run, scripted
+from itda.checkins.tests.conftest import FINE, IN_PAIN, PROVIDER, SELF_HARM, TUESDAY_MORNING, live_adapters, run, scripted
 from itda.contacts.models import ContactLog
+from itda.people.models import Person
 
 
 @pytest.mark.django_db
@@ -29,6 +30,52 @@ def test_a_plain_answer_closes_the_contact_writes_the_timeline_and_opens_nothing
     assert (log.channel, log.outcome, log.source_type, log.topics) == ("AI_CALL", "REACHED", "checkins.attempt", ["checkin"])
     assert AuditEntry.objects.get(target_type="contacts.contactlog").listed_person_ids == [ai_plan.person_id]
     assert Escalation.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_one_batch_writes_one_timeline_entry_per_call_whatever_its_outcome_and_one_audit_entry(cast, teams, ai_plan):
+    """The entries are copied from the stored attempts by kind (channel, outcome, signals): each call keeps its own."""
+    people = [ai_plan.person]
+    for number in range(1, 4):
+        person = Person.objects.create(name=f"가상 주민 {number}", district=ai_plan.person.district, dong=ai_plan.person.dong)
+        services.ensure_contact_plan(
+            actor=cast.social_worker,
+            person=person,
+            kind=ContactPlan.Kind.AI_CALL,
+            team=teams.dong_centre,
+            now=TUESDAY_MORNING - timedelta(days=1),
+            preferred_weekday=1,
+            preferred_time=time(10, 0),
+        )
+        people.append(person)
+    adapters, _adapter = scripted(FINE, None, IN_PAIN, SELF_HARM)  # in the order the contacts are claimed
+
+    run(TUESDAY_MORNING, adapters)
+
+    entries = {
+        log.person_id: (log.channel, log.outcome, log.topics, log.started_at, log.team_id, log.source_id)
+        for log in ContactLog.objects.filter(source_type="checkins.attempt")
+    }
+    attempts = {attempt.due_contact.person_id: attempt for attempt in CheckinAttempt.objects.select_related("due_contact")}
+    expected = [
+        ("REACHED", ["checkin"]),
+        ("NOT_REACHED", ["checkin"]),
+        ("CONCERN", ["checkin", "PAIN"]),
+        ("CRISIS", ["checkin", "SELF_HARM"]),
+    ]
+    assert len(entries) == ContactLog.objects.filter(source_type="checkins.attempt").count() == 4
+    for person, (outcome, topics) in zip(people, expected, strict=True):
+        attempt = attempts[person.pk]
+        assert entries[person.pk] == (
+            "AI_CALL",
+            outcome,
+            topics,
+            TUESDAY_MORNING,
+            teams.dong_centre.pk,
+            str(attempt.pk),
+        ), person.name
+    audit = AuditEntry.objects.get(target_type="contacts.contactlog", action="CREATE")
+    assert sorted(audit.listed_person_ids) == sorted(person.pk for person in people)
 
 
 @pytest.mark.django_db

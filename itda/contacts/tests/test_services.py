@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db.models import CharField, F, JSONField, Value
+from django.db.models.functions import Cast
 
 from itda.audit.models import AuditEntry
 from itda.contacts.models import ContactLog
 from itda.contacts.queries import person_timeline
-from itda.contacts.services import ContactRefused, log_contact, log_contacts_in_bulk
+from itda.contacts.services import ContactRefused, SelectedContacts, log_contact, log_selected_contacts
 from itda.people.models import Person
 from itda.people.permissions import PersonNotVisible
 from itda.places.models import District
@@ -56,55 +58,66 @@ def test_bad_contacts_are_refused_and_nothing_is_stored(cast, person, extra, mes
     assert ContactLog.objects.count() == 0
 
 
+def _selected(people, team, outcome: str, topics: list[str], **extra) -> SelectedContacts:
+    """Timeline entries selected from Person rows (in the platform, from the check-in attempts)."""
+    return SelectedContacts(
+        rows=Person.objects.filter(pk__in=[someone.pk for someone in people]),
+        values={
+            "person": F("pk"),
+            "team": Value(team.pk),
+            "channel": Value("AI_CALL"),
+            "direction": Value("OUTBOUND"),
+            "outcome": Value(outcome),
+            "started_at": Value(NOW),
+            "topics": Value(topics, output_field=JSONField()),
+            "source_type": Value("checkins.attempt"),
+            "source_id": Cast("pk", CharField(max_length=40)),
+            **extra,
+        },
+    )
+
+
 @pytest.mark.django_db
-def test_contacts_logged_in_bulk_keep_every_value_and_leave_one_audit_entry_naming_everyone(cast, person):
+def test_selected_contacts_keep_every_value_take_defaults_and_leave_one_audit_entry_naming_everyone(cast, person):
     other = Person.objects.create(name="가상 주민 노을", district=person.district)
-    rows = [
-        ContactLog(
-            person=someone,
-            team=cast.home_team,
-            channel="AI_CALL",
-            direction="OUTBOUND",
-            outcome=outcome,
-            started_at=NOW,
-            topics=topics,
-            source_type="checkins.attempt",
-            source_id=str(number),
-        )
-        for number, (someone, outcome, topics) in enumerate(
-            [(person, "REACHED", ["checkin"]), (other, "CONCERN", ["checkin", "PAIN", '따옴표 "와" \\ 역슬래시'])]
-        )
+    groups = [
+        _selected([person], cast.home_team, "REACHED", ["checkin"]),
+        _selected([other], cast.home_team, "CONCERN", ["checkin", "PAIN", '따옴표 "와" \\ 역슬래시']),
     ]
 
-    assert log_contacts_in_bulk(contacts=rows, at=NOW, reason="2 check-in attempts") == 2
+    stored_count = log_selected_contacts(groups, person_ids=[person.pk, other.pk], at=NOW, reason="2 check-in attempts")
 
     stored = list(
-        ContactLog.objects.order_by("source_id").values_list(
+        ContactLog.objects.order_by("person_id").values_list(
             "person_id",
             "team_id",
             "logged_by_id",
             "channel",
+            "direction",
             "caller_type",
             "outcome",
             "started_at",
+            "duration_seconds",
             "topics",
             "note",
+            "source_type",
             "source_id",
         )
     )
+    assert stored_count == 2
+    row = (cast.home_team.pk, None, "AI_CALL", "OUTBOUND", "SELF")
     assert stored == [
-        (person.pk, cast.home_team.pk, None, "AI_CALL", "SELF", "REACHED", NOW, ["checkin"], "", "0"),
+        (person.pk, *row, "REACHED", NOW, None, ["checkin"], "", "checkins.attempt", str(person.pk)),
         (
             other.pk,
-            cast.home_team.pk,
-            None,
-            "AI_CALL",
-            "SELF",
+            *row,
             "CONCERN",
             NOW,
+            None,
             ["checkin", "PAIN", '따옴표 "와" \\ 역슬래시'],
             "",
-            "1",
+            "checkins.attempt",
+            str(other.pk),
         ),
     ]
     entry = AuditEntry.objects.get(target_type="contacts.contactlog", action="CREATE")
@@ -112,13 +125,27 @@ def test_contacts_logged_in_bulk_keep_every_value_and_leave_one_audit_entry_nami
 
 
 @pytest.mark.django_db
-def test_an_automatic_contact_with_a_note_is_refused_and_nothing_is_stored(cast, person):
-    row = ContactLog(
-        person=person, team=cast.home_team, channel="AI_CALL", direction="OUTBOUND", outcome="REACHED", started_at=NOW, note="x"
-    )
+def test_selected_contacts_that_select_nothing_store_nothing_and_audit_nothing(cast, person):
+    assert log_selected_contacts([_selected([], cast.home_team, "REACHED", [])], person_ids=[], at=NOW, reason="0") == 0
 
-    with pytest.raises(ContactRefused):
-        log_contacts_in_bulk(contacts=[row], at=NOW, reason="1")
+    assert not ContactLog.objects.exists()
+    assert not AuditEntry.objects.filter(target_type="contacts.contactlog").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("extra", "refusal"),
+    [({"note": Value("x")}, ContactRefused), ({"no_such_field": Value("x")}, ValueError)],
+    ids=["a note", "an unknown field"],
+)
+def test_an_automatic_contact_with_a_note_or_an_unknown_field_is_refused_and_nothing_is_stored(cast, person, extra, refusal):
+    groups = [
+        _selected([person], cast.home_team, "REACHED", ["checkin"]),
+        _selected([person], cast.home_team, "REACHED", [], **extra),
+    ]
+
+    with pytest.raises(refusal):
+        log_selected_contacts(groups, person_ids=[person.pk], at=NOW, reason="2")
 
     assert not ContactLog.objects.exists()
     assert not AuditEntry.objects.filter(target_type="contacts.contactlog").exists()
