@@ -36,6 +36,7 @@ from itda.checkins.adapters.transport import TransportError
 from itda.checkins.ladder import State
 from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escalation, EscalationStep
 from itda.lib.bulk import insert_rows
+from itda.lib.sweeps import any_due
 from itda.programs.hours import SEOUL
 
 logger = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ def dispatch_due_contacts(*, now: datetime, adapters: AdapterSet, worker_id: str
     """Claim one batch of automatic contacts that are due and make their first attempt."""
     report = CycleReport()
     due = DueContact.objects.filter(status=DueContact.Status.PENDING, due_at__lte=now, channel__in=services.AUTOMATIC_CHANNELS)
-    if not due.exists():
+    if not any_due(due, by="due_at"):
         return report  # the usual minute: one read, no transaction
     token = _claim_token(worker_id)
     with transaction.atomic(), services.batch_memo():

@@ -15,6 +15,7 @@ from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escala
 from itda.checkins.services.escalations import route_team
 from itda.checkins.services.policies import policy_for
 from itda.checkins.services.rules import ContactPlanInvalid, user_or_none
+from itda.lib.sweeps import any_due
 from itda.programs.hours import SEOUL
 
 # Visiting health care (방문건강관리) groups: (default days between visits, the longest allowed).
@@ -280,7 +281,7 @@ def generate_due_contacts(*, now: datetime, horizon: timedelta = timedelta(hours
     until = now + horizon
     made = 0
     due = ContactPlan.objects.filter(end_at__isnull=True, next_due_at__lte=until)
-    if not due.exists():
+    if not any_due(due, by="next_due_at"):
         return made  # the usual minute: one read, no transaction
     while True:
         with transaction.atomic():
