@@ -248,7 +248,7 @@ def _time_sql() -> dict[str, list[float]]:
             return execute(sql, params, many, context)
         finally:
             match = _SQL_TABLE.search(sql)
-            key = f"{sql.split(None, 1)[0].upper()} {match.group(1) if match else '?'}"
+            key = f"{sql.split(None, 1)[0].upper()} {match.group(1) if match else '?'} ({_CURRENT_PHASE[0]})"
             entry = times.setdefault(key, [0.0, 0])
             entry[0] += time.perf_counter() - started
             entry[1] += 1
@@ -273,7 +273,7 @@ def _time_sql() -> dict[str, list[float]]:
 def _print_sql_times(number: int, times: dict[str, list[float]], seconds: float) -> None:
     spent = sum(total for total, _count in times.values())
     print(f"  worker {number}: {spent:.1f} s of {seconds:.1f} s in the database driver; by statement:", flush=True)
-    for key, (total, count) in sorted(times.items(), key=lambda item: -item[1][0])[:20]:
+    for key, (total, count) in sorted(times.items(), key=lambda item: -item[1][0])[:30]:
         print(f"    {total:7.2f} s {count:8,d}×  {key}", flush=True)
 
 
