@@ -14,9 +14,10 @@ one call more than that — a crash in the middle of a cycle, on purpose.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import random
 import signal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +42,32 @@ CONCERNS = (
 SELF_HARM = ("그냥 사라지고 싶어요", "죽고 싶어요", "살고 싶지 않아요")
 
 
+class _Draws:
+    """A deterministic stream of uniform draws in [0, 1) for one key (a person, a call).
+
+    Eight draws come from each 64-byte BLAKE2b digest of the key and a round
+    number: about a tenth of the cost of seeding a ``random.Random`` per call,
+    which a week of a hundred thousand simulated calls did twice each.
+    """
+
+    __slots__ = ("_key", "_pool", "_round")
+
+    def __init__(self, key: str):
+        self._key = key.encode()
+        self._pool: list[int] = []
+        self._round = 0
+
+    def random(self) -> float:
+        if not self._pool:
+            digest = hashlib.blake2b(self._key, digest_size=64, salt=self._round.to_bytes(16, "big")).digest()
+            self._round += 1
+            self._pool = [int.from_bytes(digest[start : start + 8], "big") for start in range(56, -8, -8)]
+        return self._pool.pop() / 2**64
+
+    def choice(self, options: Sequence):
+        return options[int(self.random() * len(options))]
+
+
 class SimulatedCrash(Exception):
     """Raised instead of SIGKILL when ``kill_with_signal`` is off (for in-process tests)."""
 
@@ -55,11 +82,11 @@ class SyntheticPopulation:
     speech_rate: float = 0.5
 
     def is_lapsed(self, person_id: int) -> bool:
-        return random.Random(f"{self.seed}:person:{person_id}").random() < self.lapsed_rate
+        return _Draws(f"{self.seed}:person:{person_id}").random() < self.lapsed_rate
 
     def answer(self, request: CallRequest) -> CallResult:
         """What this synthetic person says to this call. Deterministic."""
-        chance = random.Random(f"{self.seed}:{request.due_contact_id}:{request.number}")
+        chance = _Draws(f"{self.seed}:{request.due_contact_id}:{request.number}")
         if self.is_lapsed(request.person_id) or chance.random() < self.no_answer_rate:
             return CallResult(request.attempt_id, answered=False)
         by_speech = chance.random() < self.speech_rate
