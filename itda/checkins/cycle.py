@@ -35,7 +35,7 @@ from itda.checkins.adapters.messenger import RecipientRefused
 from itda.checkins.adapters.transport import TransportError
 from itda.checkins.ladder import State
 from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escalation, EscalationStep
-from itda.lib.bulk import insert_rows
+from itda.lib.bulk import insert_rows, unsaved
 from itda.lib.sweeps import any_due
 from itda.programs.hours import SEOUL
 
@@ -174,7 +174,8 @@ def dispatch_due_contacts(*, now: datetime, adapters: AdapterSet, worker_id: str
         for due in claimed:
             due.attempt_count += 1
             policy = services.policy_for(due.person.district_id)
-            attempt = CheckinAttempt(
+            attempt = unsaved(
+                CheckinAttempt,
                 number=due.attempt_count,
                 channel=due.channel,
                 started_at=now,
@@ -228,7 +229,8 @@ def fire_due_retries(*, now: datetime, adapters: AdapterSet, worker_id: str, bat
             due = contacts[due_contact_id]
             key = f"{State.RETRY}:{step}"
             steps.append(EscalationStep(escalation_id=pk, key=key, state=State.RETRY, number=step, fired_at=now))
-            attempt = CheckinAttempt(
+            attempt = unsaved(
+                CheckinAttempt,
                 escalation_id=pk,
                 step_key=key,
                 number=due.attempt_count,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,9 @@ CONCERNS = (
 SELF_HARM = ("그냥 사라지고 싶어요", "죽고 싶어요", "살고 싶지 않아요")
 
 
+_EIGHT_WORDS = struct.Struct(">8Q")
+
+
 class _Draws:
     """A deterministic stream of uniform draws in [0, 1) for one key (a person, a call).
 
@@ -61,7 +65,7 @@ class _Draws:
         if not self._pool:
             digest = hashlib.blake2b(self._key, digest_size=64, salt=self._round.to_bytes(16, "big")).digest()
             self._round += 1
-            self._pool = [int.from_bytes(digest[start : start + 8], "big") for start in range(56, -8, -8)]
+            self._pool = list(_EIGHT_WORDS.unpack(digest))
         return self._pool.pop() / 2**64
 
     def choice(self, options: Sequence):
