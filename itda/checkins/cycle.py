@@ -555,7 +555,20 @@ def run_cycle(
     pace_seconds: float = 0.0,
     purge: bool = True,
 ) -> CycleReport:
-    """One pass of every sweep for the moment ``now``, until no work is left. Safe to run on several workers at once."""
+    """One pass of every sweep for the moment ``now``, until no work is left. Safe to run on several workers at once.
+
+    The routing look-ups (which team, whose lead worker) are remembered for the
+    pass, a few seconds, rather than for each batch.
+    """
+    with services.batch_memo():
+        return _run_steps(
+            now=now, adapters=adapters, worker_id=worker_id, batch_size=batch_size, pace_seconds=pace_seconds, purge=purge
+        )
+
+
+def _run_steps(
+    *, now: datetime, adapters: AdapterSet, worker_id: str, batch_size: int, pace_seconds: float, purge: bool
+) -> CycleReport:
     report = CycleReport()
     report.scheduled = services.generate_due_contacts(now=now)
 
