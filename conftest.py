@@ -55,6 +55,16 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_teams():
+    """Ladder routing keeps the teams for 30 s per process; a test's teams (whose ids a rollback frees) never outlive it."""
+    from itda.checkins.services.escalations import forget_teams
+
+    forget_teams()
+    yield
+    forget_teams()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the real reference data and the programme directory."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time as monotonic_time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -12,6 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
+from django.db.models.signals import post_delete, post_save
 
 from itda.accounts.models import Team
 from itda.audit.services import record_access
@@ -25,7 +27,7 @@ from itda.checkins.services.rules import MAX_NOTE_CHARS, EscalationStepStale, No
 
 logger = logging.getLogger(__name__)
 
-# Teams and lead workers looked up once per batch (a sweep's batch, a webhook): they do not change within one.
+# Lead workers looked up once per batch (a sweep's pass, a webhook): they do not change within one.
 _BATCH_MEMO: ContextVar[dict | None] = ContextVar("checkins_batch_memo", default=None)
 
 
@@ -598,16 +600,61 @@ def _open_crisis(escalation: Escalation, *, step: Step, person, team, now: datet
 
 
 _CITY_WIDE_KINDS = {Team.Kind.CONTROL_ROOM, Team.Kind.HELPLINE}
+_TEAMS_CACHE_SECONDS = 30.0
+_TEAMS: list = [0.0, None]  # [loaded at (monotonic), _TeamIndex or None]
+
+
+@dataclass(frozen=True)
+class _TeamIndex:
+    """Every team, looked up by (kind, dong), (kind, district) and, for teams of no district, kind; first by id."""
+
+    by_dong: dict[tuple[str, int], Team]
+    by_district: dict[tuple[str, int], Team]
+    city_wide: dict[str, Team]
+
+
+def _team_index() -> _TeamIndex:
+    """All teams, read in one query and kept for 30 seconds per process (a few hundred rows in a city).
+
+    Routing asks for a team per step and per dong; asked of the database, that
+    was a query for every new dong in every batch. A team created or moved in
+    another process is routed to within 30 seconds (this process forgets at once);
+    until then its steps go where they went before, never nowhere.
+    """
+    loaded_at, index = _TEAMS
+    if index is None or monotonic_time.monotonic() - loaded_at >= _TEAMS_CACHE_SECONDS:
+        by_dong: dict[tuple[str, int], Team] = {}
+        by_district: dict[tuple[str, int], Team] = {}
+        city_wide: dict[str, Team] = {}
+        for team in Team.objects.order_by("pk"):
+            if team.dong_id is not None:
+                by_dong.setdefault((team.kind, team.dong_id), team)
+            if team.district_id is not None:
+                by_district.setdefault((team.kind, team.district_id), team)
+            else:
+                city_wide.setdefault(team.kind, team)
+        index = _TeamIndex(by_dong, by_district, city_wide)
+        _TEAMS[:] = [monotonic_time.monotonic(), index]
+    return index
+
+
+def forget_teams(**_signal) -> None:
+    """Drop the cached teams (a team was saved or deleted in this process; tests start without them)."""
+    _TEAMS[:] = [0.0, None]
+
+
+post_save.connect(forget_teams, sender=Team, dispatch_uid="checkins_forget_teams_on_save")
+post_delete.connect(forget_teams, sender=Team, dispatch_uid="checkins_forget_teams_on_delete")
 
 
 def _team_of_kind(kind: str, person) -> Team | None:
-    teams = Team.objects.filter(kind=kind).order_by("pk")
+    teams = _team_index()
     if kind == Team.Kind.DONG_CENTRE:
-        return teams.filter(dong_id=person.dong_id).first() if person.dong_id else None
-    local = teams.filter(district_id=person.district_id).first()
+        return teams.by_dong.get((kind, person.dong_id)) if person.dong_id else None
+    local = teams.by_district.get((kind, person.district_id))
     if local is not None or kind not in _CITY_WIDE_KINDS:
         return local
-    return teams.filter(district__isnull=True).first()
+    return teams.city_wide.get(kind)
 
 
 def route_team(person, *, purpose: str, daytime: bool, policy: Policy) -> Team:
@@ -619,7 +666,7 @@ def route_team(person, *, purpose: str, daytime: bool, policy: Policy) -> Team:
     route = policy.routes[purpose]
     kinds = (*(route.day if daytime else route.night), Team.Kind.DISTRICT_CENTRE, Team.Kind.CONTROL_ROOM)
     for kind in kinds:
-        team = _memo(("team", kind, person.dong_id, person.district_id), lambda kind=kind: _team_of_kind(kind, person))
+        team = _team_of_kind(kind, person)
         if team is not None:
             return team
     raise NoTeamToRoute("연결할 팀이 없습니다: 관제센터 팀을 만드세요 (no team to route to: create the control room team)")
