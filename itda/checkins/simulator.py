@@ -66,7 +66,7 @@ class _Draws:
             digest = hashlib.blake2b(self._key, digest_size=64, salt=self._round.to_bytes(16, "big")).digest()
             self._round += 1
             self._pool = list(_EIGHT_WORDS.unpack(digest))
-        return self._pool.pop() / 2**64
+        return (self._pool.pop() >> 11) / 2**53  # 53 bits, as random.random(): never 1.0
 
     def choice(self, options: Sequence):
         return options[int(self.random() * len(options))]
