@@ -150,6 +150,32 @@ def live_adapters() -> AdapterSet:
     return AdapterSet({"VOICE": VoiceAdapter(), "SMS_LINK": SmsLinkAdapter()})
 
 
+def residents_called_at(count: int, *, cast, teams, start: datetime) -> list[Person]:
+    """``count`` fictional residents of the home dong, each with a weekly AI call at ``start``'s weekday and time."""
+    district, dong = District.objects.get(code=HOME_DISTRICT), Dong.objects.get(code=HOME_DONG)
+    people = []
+    for index in range(count):
+        person = Person.objects.create(
+            name=f"가상 주민 {index}",
+            birth_year=1945 + index,
+            phone=f"010-0000-02{index:02d}",
+            district=district,
+            dong=dong,
+            address=f"가상로 {index + 1}",
+        )
+        services.ensure_contact_plan(
+            actor=cast.social_worker,
+            person=person,
+            kind=ContactPlan.Kind.AI_CALL,
+            team=teams.dong_centre,
+            now=start - timedelta(days=1),
+            preferred_weekday=start.weekday(),
+            preferred_time=time(start.hour, start.minute),
+        )
+        people.append(person)
+    return people
+
+
 def ai_call_due_a_minute_ago(*, cast, teams, person, channel: str = "VOICE") -> ContactPlan:
     """An AI call plan whose slot (weekday and time, Seoul) fell a minute ago, for tests that run on the real clock."""
     from django.utils import timezone

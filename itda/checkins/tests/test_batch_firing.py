@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -10,38 +10,16 @@ from itda.audit.models import AuditEntry
 from itda.cases.models import CareTask, CaseAssignment
 from itda.checkins import ladder as ladder_specs
 from itda.checkins import services
-from itda.checkins.models import ContactPlan, Escalation, EscalationStep
-from itda.checkins.tests.conftest import HOME_DONG, IN_PAIN, TUESDAY_MORNING, TUESDAY_NIGHT, run, scripted
+from itda.checkins.models import Escalation, EscalationStep
+from itda.checkins.tests.conftest import IN_PAIN, TUESDAY_MORNING, TUESDAY_NIGHT, residents_called_at, run, scripted
 from itda.people.models import Person
-from itda.places.models import District, Dong
-from tests.personas import HOME_DISTRICT
 
 MINUTES = timedelta(minutes=1)
 PEOPLE_IN_A_BATCH = [1, 5]  # 1 goes through the single-step path, 5 through the batch
 
 
 def _residents(count: int, *, cast, teams, start: datetime) -> list[Person]:
-    district, dong = District.objects.get(code=HOME_DISTRICT), Dong.objects.get(code=HOME_DONG)
-    people = []
-    for index in range(count):
-        person = Person.objects.create(
-            name=f"가상 주민 {index}",
-            birth_year=1945 + index,
-            phone=f"010-0000-02{index:02d}",
-            district=district,
-            dong=dong,
-            address=f"가상로 {index + 1}",
-        )
-        services.ensure_contact_plan(
-            actor=cast.social_worker,
-            person=person,
-            kind=ContactPlan.Kind.AI_CALL,
-            team=teams.dong_centre,
-            now=start - timedelta(days=1),
-            preferred_weekday=start.weekday(),
-            preferred_time=time(start.hour, start.minute),
-        )
-        people.append(person)
+    people = residents_called_at(count, cast=cast, teams=teams, start=start)
     # The first resident has a lead worker at the dong centre: a daytime task is assigned to them.
     CaseAssignment.objects.create(
         person=people[0], worker=cast.social_worker, team=teams.dong_centre, role=CaseAssignment.Role.LEAD, start_at=start

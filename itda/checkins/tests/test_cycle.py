@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django_tasks_db.models import DBTaskResult
@@ -10,11 +10,20 @@ from django_tasks_db.models import DBTaskResult
 from itda.audit.models import AuditEntry
 from itda.checkins import cycle, services
 from itda.checkins.adapters import AdapterSet
-from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escalation
+from itda.checkins.models import CheckinAttempt, DueContact, Escalation
 from itda.checkins.simulator import SimulatedCrash, SimulatorAdapter, SyntheticPopulation
-from itda.checkins.tests.conftest import FINE, IN_PAIN, PROVIDER, SELF_HARM, TUESDAY_MORNING, live_adapters, run, scripted
+from itda.checkins.tests.conftest import (
+    FINE,
+    IN_PAIN,
+    PROVIDER,
+    SELF_HARM,
+    TUESDAY_MORNING,
+    live_adapters,
+    residents_called_at,
+    run,
+    scripted,
+)
 from itda.contacts.models import ContactLog
-from itda.people.models import Person
 
 
 @pytest.mark.django_db
@@ -35,19 +44,7 @@ def test_a_plain_answer_closes_the_contact_writes_the_timeline_and_opens_nothing
 @pytest.mark.django_db
 def test_one_batch_writes_one_timeline_entry_per_call_whatever_its_outcome_and_one_audit_entry(cast, teams, ai_plan):
     """The entries are copied from the stored attempts by kind (channel, outcome, signals): each call keeps its own."""
-    people = [ai_plan.person]
-    for number in range(1, 4):
-        person = Person.objects.create(name=f"가상 주민 {number}", district=ai_plan.person.district, dong=ai_plan.person.dong)
-        services.ensure_contact_plan(
-            actor=cast.social_worker,
-            person=person,
-            kind=ContactPlan.Kind.AI_CALL,
-            team=teams.dong_centre,
-            now=TUESDAY_MORNING - timedelta(days=1),
-            preferred_weekday=1,
-            preferred_time=time(10, 0),
-        )
-        people.append(person)
+    people = [ai_plan.person, *residents_called_at(3, cast=cast, teams=teams, start=TUESDAY_MORNING)]
     adapters, _adapter = scripted(FINE, None, IN_PAIN, SELF_HARM)  # in the order the contacts are claimed
 
     run(TUESDAY_MORNING, adapters)
