@@ -71,7 +71,8 @@ def log_contact(
 class SelectedContacts:
     """Timeline entries to write, one per row of ``rows``: ContactLog field name -> expression over ``rows``.
 
-    A field left out takes its default (empty text, an empty list, NULL where it may be empty).
+    A field left out takes its default, NULL where it may be empty, or empty text where text may be blank; a
+    required field left out is refused.
     """
 
     rows: QuerySet
@@ -122,8 +123,10 @@ def _insert_selected(group: SelectedContacts) -> int:
             expression = Value(field.get_default(), output_field=field)
         elif field.null:
             expression = Value(None, output_field=field)
-        else:
+        elif field.blank and field.empty_strings_allowed:
             expression = Value("", output_field=field)
+        else:
+            raise ValueError(f"ContactLog.{field.name} needs a value")
         selected[f"contact_value_{number}"] = expression
     # Django 5.2 selects the annotations of values_list() in the order given, which is the columns' order.
     query = group.rows.order_by().annotate(**selected).values_list(*selected)

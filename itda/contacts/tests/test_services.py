@@ -149,3 +149,14 @@ def test_an_automatic_contact_with_a_note_or_an_unknown_field_is_refused_and_not
 
     assert not ContactLog.objects.exists()
     assert not AuditEntry.objects.filter(target_type="contacts.contactlog").exists()
+
+
+@pytest.mark.django_db
+def test_selected_contacts_without_a_required_field_are_refused_and_nothing_is_stored(cast, person):
+    group = _selected([person], cast.home_team, "REACHED", ["checkin"])
+    del group.values["channel"]
+
+    with pytest.raises(ValueError, match="channel"):
+        log_selected_contacts([group], person_ids=[person.pk], at=NOW, reason="1")
+
+    assert not ContactLog.objects.exists()
