@@ -96,7 +96,7 @@ _CLAIMED_FIELDS = (
 
 def _claimed_contacts(ids: list[int]) -> dict[int, DueContact]:
     """The claimed contacts with the few person fields the call and the ladder need."""
-    return {due.pk: due for due in DueContact.objects.filter(pk__in=ids).select_related("person").only(*_CLAIMED_FIELDS)}
+    return {due.pk: due for due in DueContact.objects.filter(pk__any=ids).select_related("person").only(*_CLAIMED_FIELDS)}
 
 
 def _start(
@@ -167,7 +167,7 @@ def dispatch_due_contacts(*, now: datetime, adapters: AdapterSet, worker_id: str
         # (claimed_by, attempt_count); a contact that waits for a call or a text is marked as taken now.
         waiting = [due.pk for due in claimed if not adapters.for_channel(due.channel).is_synchronous]
         if waiting:
-            DueContact.objects.filter(pk__in=waiting, status=DueContact.Status.PENDING).update(
+            DueContact.objects.filter(pk__any=waiting, status=DueContact.Status.PENDING).update(
                 status=DueContact.Status.IN_PROGRESS, claimed_by=token, attempt_count=F("attempt_count") + 1
             )
         attempts = []
@@ -202,11 +202,11 @@ def fire_due_retries(*, now: datetime, adapters: AdapterSet, worker_id: str, bat
         )
         if not ids:
             return report
-        Escalation.objects.filter(pk__in=ids, state=State.RETRY, next_action_at__lte=now).update(
+        Escalation.objects.filter(pk__any=ids, state=State.RETRY, next_action_at__lte=now).update(
             next_action_at=None, claimed_by=token, version=F("version") + 1
         )
         claimed = list(
-            Escalation.objects.filter(pk__in=ids, claimed_by=token, state=State.RETRY, next_action_at__isnull=True).values_list(
+            Escalation.objects.filter(pk__any=ids, claimed_by=token, state=State.RETRY, next_action_at__isnull=True).values_list(
                 "pk", "step", "due_contact_id", "district_id"
             )
         )
@@ -222,7 +222,7 @@ def fire_due_retries(*, now: datetime, adapters: AdapterSet, worker_id: str, bat
         if not claimed:
             return report
         due_ids = [row[2] for row in claimed]
-        DueContact.objects.filter(pk__in=due_ids).update(attempt_count=F("attempt_count") + 1)
+        DueContact.objects.filter(pk__any=due_ids).update(attempt_count=F("attempt_count") + 1)
         contacts = _claimed_contacts(due_ids)
         steps, attempts = [], []
         for pk, step, due_contact_id, district_id in claimed:
@@ -274,7 +274,7 @@ def send_attempts(*, attempt_ids: list[int], adapters: AdapterSet, now: datetime
     a provider that refuses, fails the attempt at once.
     """
     sent = 0
-    for attempt in CheckinAttempt.objects.filter(pk__in=attempt_ids, status=CheckinAttempt.Status.STARTED).select_related(
+    for attempt in CheckinAttempt.objects.filter(pk__any=attempt_ids, status=CheckinAttempt.Status.STARTED).select_related(
         "due_contact__person"
     ):
         with transaction.atomic():
@@ -468,12 +468,12 @@ def _alert_stalled_batch(*, now: datetime, batch_size: int) -> tuple[int, bool]:
     with transaction.atomic(), services.batch_memo():
         # Locked and checked again: another worker may have taken some, or someone worked the task meanwhile.
         ids = list(
-            stalled.filter(pk__in=candidates).select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
+            stalled.filter(pk__any=candidates).select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
         )
         if not ids:
             return 0, full
         rows = list(
-            EscalationStep.objects.filter(pk__in=ids, stall_alerted_at__isnull=True)
+            EscalationStep.objects.filter(pk__any=ids, stall_alerted_at__isnull=True)
             .select_related("escalation__person", "escalation__current_task")
             .order_by("pk")
         )
@@ -516,14 +516,14 @@ def _alert_stalled_batch(*, now: datetime, batch_size: int) -> tuple[int, bool]:
             routed.append(step.pk)
         if not routed:
             return 0, full
-        EscalationStep.objects.filter(pk__in=routed, stall_alerted_at__isnull=True).update(stall_alerted_at=now)
+        EscalationStep.objects.filter(pk__any=routed, stall_alerted_at__isnull=True).update(stall_alerted_at=now)
         created, _existing = open_tasks_in_bulk(
             actor=None, tasks=alerts, now=now, source_type="checkins.escalationstep", source_id="stalled"
         )
         raised = [stalled_tasks[task.dedupe_key] for task in created]
         if raised:
             CareTask.objects.filter(
-                pk__in=[task_id for task_id, _person in raised], status__in=_OPEN_TASK, priority__gt=CareTask.Priority.CRISIS
+                pk__any=[task_id for task_id, _person in raised], status__in=_OPEN_TASK, priority__gt=CareTask.Priority.CRISIS
             ).update(priority=F("priority") - 1)
             record_access(
                 actor=None,

@@ -182,7 +182,7 @@ def _log_attempts_on_timeline(attempts: list[CheckinAttempt], now: datetime) -> 
         kinds.setdefault((channel, outcome, tuple(attempt.signals)), []).append(attempt.pk)
     groups = [
         SelectedContacts(
-            rows=CheckinAttempt.objects.filter(pk__in=ids),
+            rows=CheckinAttempt.objects.filter(pk__any=ids),
             values={
                 "person": F("due_contact__person_id"),
                 "team": F("due_contact__team_id"),
@@ -232,7 +232,7 @@ def record_attempt_outcomes(*, outcomes: list[AttemptOutcome], now: datetime, ac
     with transaction.atomic(), batch_memo():
         candidates = list(
             CheckinAttempt.objects.select_for_update(of=("self",))
-            .filter(pk__in=list(by_id), status__in=[CheckinAttempt.Status.STARTED, CheckinAttempt.Status.NO_ANSWER])
+            .filter(pk__any=list(by_id), status__in=[CheckinAttempt.Status.STARTED, CheckinAttempt.Status.NO_ANSWER])
             .select_related("due_contact", "due_contact__person")
             .order_by("pk")
         )
@@ -251,7 +251,7 @@ def record_attempt_outcomes(*, outcomes: list[AttemptOutcome], now: datetime, ac
         for status in (CheckinAttempt.Status.NO_ANSWER, CheckinAttempt.Status.FAILED):
             ids = [attempt.pk for attempt in fresh if attempt.status == status]
             if ids:
-                CheckinAttempt.objects.filter(pk__in=ids).update(status=status, finished_at=now)
+                CheckinAttempt.objects.filter(pk__any=ids).update(status=status, finished_at=now)
         if not fresh and not late:
             return []
         _act_on_finished(fresh, now=now, actor=actor)
@@ -292,9 +292,11 @@ def _act_on_finished(attempts: list[CheckinAttempt], *, now: datetime, actor, cl
     # An answered retry also closes the week's check-in as answered, late.
     answered = [attempt for attempt in retries if attempt.status == CheckinAttempt.Status.ANSWERED]
     for (outcome, signals), ids in _group_by_outcome(answered).items():
-        DueContact.objects.filter(pk__in=ids, outcome=DueContact.Outcome.NO_ANSWER).update(outcome=outcome, signals=list(signals))
+        DueContact.objects.filter(pk__any=ids, outcome=DueContact.Outcome.NO_ANSWER).update(
+            outcome=outcome, signals=list(signals)
+        )
     if answered:
-        ContactPlan.objects.filter(pk__in={a.due_contact.plan_id for a in answered}, missed_in_row__gt=0).update(missed_in_row=0)
+        ContactPlan.objects.filter(pk__any={a.due_contact.plan_id for a in answered}, missed_in_row__gt=0).update(missed_in_row=0)
     finish_retries(
         [
             (
@@ -325,15 +327,15 @@ def _close_first_attempts(attempts: list[CheckinAttempt], *, now: datetime, acto
     answered = [a for a in attempts if a.status == CheckinAttempt.Status.ANSWERED]
     silent = [a for a in attempts if a.status != CheckinAttempt.Status.ANSWERED]
     for (outcome, signals), ids in _group_by_outcome(answered).items():
-        DueContact.objects.filter(pk__in=ids).update(
+        DueContact.objects.filter(pk__any=ids).update(
             status=DueContact.Status.DONE, outcome=outcome, signals=list(signals), completed_at=now, **claim
         )
     if silent:
-        DueContact.objects.filter(pk__in=[a.due_contact_id for a in silent]).update(
+        DueContact.objects.filter(pk__any=[a.due_contact_id for a in silent]).update(
             status=DueContact.Status.DONE, outcome=DueContact.Outcome.NO_ANSWER, completed_at=now, **claim
         )
     if answered:
-        ContactPlan.objects.filter(pk__in={a.due_contact.plan_id for a in answered}, missed_in_row__gt=0).update(missed_in_row=0)
+        ContactPlan.objects.filter(pk__any={a.due_contact.plan_id for a in answered}, missed_in_row__gt=0).update(missed_in_row=0)
     if silent:
         count_missed(sorted({a.due_contact.plan_id for a in silent}), now=now, actor=actor)
     openings = []
@@ -354,7 +356,7 @@ def _close_first_attempts(attempts: list[CheckinAttempt], *, now: datetime, acto
     if plain:
         open_for = set(
             Escalation.objects.filter(
-                person_id__in=[a.due_contact.person_id for a in plain], resolved_at__isnull=True
+                person_id__any=[a.due_contact.person_id for a in plain], resolved_at__isnull=True
             ).values_list("person_id", flat=True)
         )
         for attempt in plain:

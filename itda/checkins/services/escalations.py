@@ -144,7 +144,7 @@ def open_escalations(openings: Iterable[Opening], *, now: datetime, actor) -> No
     if not openings:
         return
     already_open = set(
-        Escalation.objects.filter(person_id__in=[o.person.pk for o in openings], resolved_at__isnull=True).values_list(
+        Escalation.objects.filter(person_id__any=[o.person.pk for o in openings], resolved_at__isnull=True).values_list(
             "person_id", flat=True
         )
     )
@@ -173,7 +173,7 @@ def open_escalations(openings: Iterable[Opening], *, now: datetime, actor) -> No
     created = {
         escalation.person_id: escalation
         for escalation in Escalation.objects.filter(
-            person_id__in=[o.person.pk for o in new], resolved_at__isnull=True, opened_at=now, version=0
+            person_id__any=[o.person.pk for o in new], resolved_at__isnull=True, opened_at=now, version=0
         )
     }
     fed += [o for o in new if o.person.pk not in created]
@@ -223,12 +223,12 @@ def finish_retries(retries: list, *, now: datetime, actor) -> None:
         escalation.pk: escalation
         for escalation in Escalation.objects.select_for_update(of=("self",))
         .select_related("person", "current_task")
-        .filter(pk__in=[escalation_id for escalation_id, _key, _event in retries], resolved_at__isnull=True)
+        .filter(pk__any=[escalation_id for escalation_id, _key, _event in retries], resolved_at__isnull=True)
         .order_by("pk")
     }
     prefetch_leads([escalation.person_id for escalation in escalations.values()])
     fired: dict[int, set[str]] = {}
-    for escalation_id, key in EscalationStep.objects.filter(escalation_id__in=list(escalations)).values_list(
+    for escalation_id, key in EscalationStep.objects.filter(escalation_id__any=list(escalations)).values_list(
         "escalation_id", "key"
     ):
         fired.setdefault(escalation_id, set()).add(key)
@@ -261,14 +261,14 @@ def finish_retries(retries: list, *, now: datetime, actor) -> None:
             firing.append((escalation, following))  # a retry step has no task of its own to close
             moving.add(escalation_id)
     for (key, event), ids in outcomes.items():
-        EscalationStep.objects.filter(escalation_id__in=ids, key=key).update(outcome=event, outcome_at=now)
+        EscalationStep.objects.filter(escalation_id__any=ids, key=key).update(outcome=event, outcome_at=now)
     fire_many(firing, now=now, actor=actor)
     for escalation, event in after_firing:
         apply_outside_event(escalation, event=event, now=now, actor=actor, source="AI 안부확인 재통화 (AI check-in retry)")
     for (due_at, number), ids in rescheduled.items():
-        Escalation.objects.filter(pk__in=ids).update(step=number, next_action_at=due_at, version=F("version") + 1)
+        Escalation.objects.filter(pk__any=ids).update(step=number, next_action_at=due_at, version=F("version") + 1)
     if resolved:
-        Escalation.objects.filter(pk__in=[e.pk for e in resolved]).update(
+        Escalation.objects.filter(pk__any=[e.pk for e in resolved]).update(
             state=State.RESOLVED,
             resolved_at=now,
             resolution="AI 안부확인 재통화에 응답 (answered a retry)",
@@ -503,7 +503,7 @@ def fire_many(firing: list[tuple[Escalation, Step]], *, now: datetime, actor) ->
                 Value("checkins:escalation:"), Cast(OuterRef("pk"), CharField()), Value(f":{step.key}"), output_field=CharField()
             )
         ).exclude(dedupe_key="")
-        Escalation.objects.filter(pk__in=ids).update(
+        Escalation.objects.filter(pk__any=ids).update(
             state=step.state,
             step=step.number,
             current_task=Subquery(own_task.values("pk")[:1]),
@@ -676,7 +676,7 @@ def _leads(person_ids) -> dict[int, dict[int, object]]:
     """person id → {team id: lead worker} for the active LEAD assignments of these people."""
     found: dict[int, dict[int, object]] = {person_id: {} for person_id in person_ids}
     assignments = CaseAssignment.objects.filter(
-        person_id__in=list(found), role=CaseAssignment.Role.LEAD, end_at__isnull=True
+        person_id__any=list(found), role=CaseAssignment.Role.LEAD, end_at__isnull=True
     ).select_related("worker")
     for assignment in assignments:
         found[assignment.person_id][assignment.team_id] = assignment.worker

@@ -303,7 +303,7 @@ def generate_due_contacts(*, now: datetime, horizon: timedelta = timedelta(hours
                     shape.next_due_at = _following_due_at(shape, next_due_at, now)
                     behind.append(shape)
             for days, ids in by_interval.items():
-                ContactPlan.objects.filter(pk__in=ids).update(next_due_at=F("next_due_at") + timedelta(days=days))
+                ContactPlan.objects.filter(pk__any=ids).update(next_due_at=F("next_due_at") + timedelta(days=days))
             if behind:
                 ContactPlan.objects.bulk_update(behind, ["next_due_at"])
             made += len(plans)
@@ -318,7 +318,10 @@ def _insert_due_contacts(plan_ids: list[int]) -> None:
     PostgreSQL and SQLite ≥ 3.24 read it).
     """
     quote = connection.ops.quote_name
-    placeholders = ", ".join(["%s"] * len(plan_ids))
+    if connection.vendor == "postgresql":  # one array parameter, as the ORM's ``__any`` sends it (itda.lib.lookups)
+        chosen, params = "= ANY(%s::bigint[])", [list(plan_ids)]
+    else:
+        chosen, params = f"IN ({', '.join(['%s'] * len(plan_ids))})", list(plan_ids)
     columns = (
         "plan_id, person_id, kind, channel, team_id, owner_id, due_at, status, outcome, attempt_count, claimed_by, signals, note"
     )
@@ -326,8 +329,8 @@ def _insert_due_contacts(plan_ids: list[int]) -> None:
         cursor.execute(
             f"INSERT INTO {quote(DueContact._meta.db_table)} ({columns}) "  # noqa: S608 - table names from the models, values as parameters
             f"SELECT id, person_id, kind, channel, team_id, owner_id, next_due_at, 'PENDING', '', 0, '', '[]', '' "
-            f"FROM {quote(ContactPlan._meta.db_table)} WHERE id IN ({placeholders}) ON CONFLICT DO NOTHING",
-            plan_ids,
+            f"FROM {quote(ContactPlan._meta.db_table)} WHERE id {chosen} ON CONFLICT DO NOTHING",
+            params,
         )
 
 
@@ -341,11 +344,11 @@ def _lapse_threshold_floor() -> int:
 
 def count_missed(plan_ids: list[int], *, now: datetime, actor) -> None:
     """One more check-in in a row without an answer; after the policy's N weeks, switch the channel."""
-    ContactPlan.objects.filter(pk__in=plan_ids, kind=ContactPlan.Kind.AI_CALL, end_at__isnull=True).update(
+    ContactPlan.objects.filter(pk__any=plan_ids, kind=ContactPlan.Kind.AI_CALL, end_at__isnull=True).update(
         missed_in_row=F("missed_in_row") + 1
     )
     floor = _lapse_threshold_floor()
-    for plan in ContactPlan.objects.filter(pk__in=plan_ids, missed_in_row__gte=floor, end_at__isnull=True).select_related(
+    for plan in ContactPlan.objects.filter(pk__any=plan_ids, missed_in_row__gte=floor, end_at__isnull=True).select_related(
         "person"
     ):
         if plan.missed_in_row >= policy_for(plan.person.district_id).lapsed_after_weeks:
