@@ -164,6 +164,12 @@ class DueContact(models.Model):
                 condition=models.Q(status__in=["PENDING", "IN_PROGRESS"]),
                 name="due_open_status_due_idx",
             ),
+            # The overdue sweep's every-minute read: open contacts a named person should make (AI calls stay out).
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="PENDING", channel__in=["IN_PERSON", "VOLUNTEER_CALL"], overdue_alerted_at__isnull=True),
+                name="due_human_overdue_idx",
+            ),
             models.Index(fields=["owner", "status", "due_at"], condition=models.Q(owner__isnull=False), name="due_owner_set_idx"),
             models.Index(fields=["person", "due_at"], name="due_person_idx"),
             models.Index(fields=["completed_by"], condition=models.Q(completed_by__isnull=False), name="due_completed_by_idx"),
