@@ -24,6 +24,7 @@ from itda.checkins.ladder import Event, Policy, State, Step
 from itda.checkins.models import Escalation, EscalationStep
 from itda.checkins.services.policies import policy_for
 from itda.checkins.services.rules import MAX_NOTE_CHARS, EscalationStepStale, NoTeamToRoute, OutcomeRefused, user_or_none
+from itda.lib.bulk import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -487,11 +488,12 @@ def fire_many(firing: list[tuple[Escalation, Step]], *, now: datetime, actor) ->
         escalation.current_task = tasks[new_task.dedupe_key]
         escalation.state, escalation.step, escalation.next_action_at = step.state, step.number, None
         escalation.version += 1
-    EscalationStep.objects.bulk_create(
+    insert_rows(
+        EscalationStep,
         [
             _step_row(escalation, step, task=escalation.current_task, team=new_task.team, daytime=daytime, now=now)
             for escalation, step, new_task, daytime in planned
-        ]
+        ],
     )
     by_step: dict[Step, list[int]] = {}
     for escalation, step, _t, _d in planned:
