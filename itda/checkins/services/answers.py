@@ -276,7 +276,8 @@ def store_answered_attempts(
     """
     for attempt, outcome in zip(attempts, outcomes, strict=True):
         _finish(attempt, outcome, now)
-    with transaction.atomic(), batch_memo():
+    # No savepoint (two round trips a batch): nothing here is retried on its own, a failure rolls back the claim too.
+    with transaction.atomic(savepoint=False), batch_memo():
         insert_rows(CheckinAttempt, attempts)
         _act_on_finished(attempts, now=now, actor=actor, claimed_by=claimed_by)
 
