@@ -279,6 +279,20 @@ def _print_sql_times(number: int, times: dict[str, list[float]], seconds: float)
         print(f"    {total:7.2f} s {count:8,d}×  {key}", flush=True)
 
 
+def _backend_cpu() -> float | None:
+    """CPU seconds the database server process of this worker's connection has used (a local server only)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def _worker(number: int, ticks: list[datetime], barrier, results, *, batch_size: int, stress: bool) -> None:
     from django.db import connections
 
@@ -307,6 +321,7 @@ def _worker(number: int, ticks: list[datetime], barrier, results, *, batch_size:
         profiler = cProfile.Profile()
     barrier.wait()
     started = time.perf_counter()
+    cpu_started, server_started = time.process_time(), _backend_cpu()
     if profiler:
         profiler.enable()
     for tick in ticks:
@@ -321,7 +336,17 @@ def _worker(number: int, ticks: list[datetime], barrier, results, *, batch_size:
         profiler.dump_stats(f"{profile_to}.{number}")
     if sql_times is not None:
         _print_sql_times(number, sql_times, time.perf_counter() - started)
-    results.put({"worker": number, "seconds": time.perf_counter() - started, "latencies": latencies, "phases": phases, **totals})
+    results.put(
+        {
+            "worker": number,
+            "seconds": time.perf_counter() - started,
+            "cpu": time.process_time() - cpu_started,
+            "server_cpu": None if server_started is None else _backend_cpu() - server_started,
+            "latencies": latencies,
+            "phases": phases,
+            **totals,
+        }
+    )
     connections.close_all()
 
 
@@ -374,6 +399,8 @@ def _run_week(workers: int, batch_size: int, stress: bool) -> dict:
         "crisis_tasks": CareTask.objects.filter(kind="CRISIS_RESPONSE").count(),
         "pending": DueContact.objects.filter(due_at__lt=ticks[-1]).exclude(status="DONE").count(),
         "alerts": len(latencies),
+        "cpu": sum(r["cpu"] for r in reports),
+        "server_cpu": None if None in [r["server_cpu"] for r in reports] else sum(r["server_cpu"] for r in reports),
         "phases": {name: round(sum(r["phases"].get(name, 0.0) for r in reports), 1) for name in reports[0]["phases"]},
         "p50": statistics.median(latencies) if latencies else 0.0,
         "p99": latencies[int(0.99 * (len(latencies) - 1))] if latencies else 0.0,
@@ -505,7 +532,9 @@ def main() -> None:
             print(
                 f"  seconds per step, summed over workers: {result['phases']}; "
                 f"{result['analyses']} table analyses between half hours (autovacuum's rule), "
-                f"{result['analysing']:.1f} s, between the half hours (wall time with them {result['wall']:.1f} s)"
+                f"{result['analysing']:.1f} s, between the half hours (wall time with them {result['wall']:.1f} s); "
+                f"CPU time: workers {result['cpu']:.1f} s, their database server processes "
+                + ("(not readable)" if result["server_cpu"] is None else f"{result['server_cpu']:.1f} s")
             )
             print(
                 f"  outcome→alert latency over {result['alerts']:,} worrying answers: p50 {result['p50'] * 1000:.0f} ms, "
