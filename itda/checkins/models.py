@@ -167,7 +167,9 @@ class DueContact(models.Model):
             # The overdue sweep's every-minute read: open contacts a named person should make (AI calls stay out).
             models.Index(
                 fields=["due_at"],
-                condition=models.Q(status="PENDING", channel__in=["IN_PERSON", "VOLUNTEER_CALL"], overdue_alerted_at__isnull=True),
+                condition=models.Q(
+                    status="PENDING", channel__in=["IN_PERSON", "VOLUNTEER_CALL"], overdue_alerted_at__isnull=True
+                ),
                 name="due_human_overdue_idx",
             ),
             models.Index(fields=["owner", "status", "due_at"], condition=models.Q(owner__isnull=False), name="due_owner_set_idx"),
