@@ -56,6 +56,19 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _no_frozen_objects():
+    """A sweep loop run inside a test freezes the objects then alive (itda.lib.process); the test process unfreezes them."""
+    import gc
+
+    from itda.lib import process
+
+    yield
+    if process._FROZEN[0]:
+        gc.unfreeze()
+        process._FROZEN[0] = False
+
+
+@pytest.fixture(autouse=True)
 def _no_cached_teams():
     """Ladder routing keeps the teams for 30 s per process; a test's teams (whose ids a rollback frees) never outlive it."""
     from itda.checkins.services.escalations import forget_teams

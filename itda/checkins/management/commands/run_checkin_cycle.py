@@ -15,6 +15,7 @@ from django.utils import timezone
 from itda.checkins import cycle, nlp
 from itda.checkins.adapters import AdapterSet, production_adapters
 from itda.checkins.simulator import SimulatorAdapter, SyntheticPopulation
+from itda.lib.process import freeze_startup_objects
 
 
 class Command(BaseCommand):
@@ -68,6 +69,7 @@ class Command(BaseCommand):
         previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
         # A loop lives for days: load the speech-analysis model before the first call, not inside its batch.
         nlp.warm_up()
+        freeze_startup_objects()
         try:
             self._passes(fixed_now, adapters, options, lambda: stopping)
         finally:  # the handlers belong to this loop only (call_command runs it inside another program)
