@@ -308,9 +308,12 @@ def _worker(number: int, ticks: list[datetime], barrier, results, *, batch_size:
     from itda.checkins import nlp
 
     nlp.warm_up()
-    from itda.lib.process import freeze_startup_objects
-
-    freeze_startup_objects()
+    try:
+        from itda.lib.process import freeze_startup_objects
+    except ImportError:  # code older than stop 10, run with this bench file for an interleaved comparison
+        pass
+    else:
+        freeze_startup_objects()
     phases = _time_phases()
     latencies: list[float] = []
     population = SyntheticPopulation(seed=2026) if stress else SyntheticPopulation(seed=2026, **FIELD_RATES)
