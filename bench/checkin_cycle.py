@@ -367,7 +367,9 @@ def _run_week(workers: int, batch_size: int, stress: bool) -> dict:
     ticks = [WEEK_START + timedelta(minutes=30 * half) for half in range(7 * 48)]
     connections.close_all()
     context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(workers + 1)
+    # A worker that dies (an import error, an exception in a pass) breaks the barrier within ten minutes
+    # instead of leaving the others waiting for ever.
+    barrier = context.Barrier(workers + 1, timeout=600)
     results = context.Queue()
     processes = [
         context.Process(target=_worker, args=(n, ticks, barrier, results), kwargs={"batch_size": batch_size, "stress": stress})
