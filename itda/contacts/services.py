@@ -97,11 +97,10 @@ def log_selected_contacts(groups: list[SelectedContacts], *, person_ids: list[in
     # transaction usable; the writes need no savepoint of their own (two round trips a batch).
     statements = [statement for statement in map(_insert_statement, groups) if statement is not None]
     stored = 0
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=False), connections[router.db_for_write(ContactLog)].cursor() as cursor:
         for sql, params in statements:
-            with connections[router.db_for_write(ContactLog)].cursor() as cursor:
-                cursor.execute(sql, params)
-                stored += cursor.rowcount
+            cursor.execute(sql, params)
+            stored += cursor.rowcount
         if stored:
             record_access(
                 actor=None,

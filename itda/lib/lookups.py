@@ -33,11 +33,12 @@ class _OneArray:
     def as_sql(self, compiler, connection):
         if connection.vendor != "postgresql" or not self.rhs_is_direct_value() or not _plain_integers(self.rhs):
             return super().as_sql(compiler, connection)
-        ids = list({value for value in self.rhs if value is not None})
+        ids = [value for value in self.rhs if value is not None]
         if not ids:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, ids)
+        sql, params = among_ids_sql(lhs, ids, connection)
+        return sql, (*lhs_params, *params)
 
 
 class AnyOf(_OneArray, In):
@@ -46,6 +47,16 @@ class AnyOf(_OneArray, In):
 
 class RelatedAnyOf(_OneArray, RelatedIn):
     """``__any`` on a foreign key: ids, or what ``__in`` takes there (model instances, a subquery)."""
+
+
+def among_ids_sql(column_sql: str, ids, connection) -> tuple[str, list]:
+    """``column_sql`` among ``ids`` (not empty) as a condition and its parameters, for SQL written by hand.
+
+    One array parameter on PostgreSQL (``= ANY(%s::bigint[])``), one placeholder per id elsewhere (``IN``).
+    """
+    if connection.vendor == "postgresql":
+        return f"{column_sql} = ANY(%s::bigint[])", [list(set(ids))]
+    return f"{column_sql} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def _plain_integers(values) -> bool:

@@ -15,6 +15,7 @@ from itda.checkins.models import CheckinAttempt, ContactPlan, DueContact, Escala
 from itda.checkins.services.escalations import route_team
 from itda.checkins.services.policies import policy_for
 from itda.checkins.services.rules import ContactPlanInvalid, user_or_none
+from itda.lib.lookups import among_ids_sql
 from itda.lib.sweeps import any_due
 from itda.programs.hours import SEOUL
 
@@ -318,10 +319,7 @@ def _insert_due_contacts(plan_ids: list[int]) -> None:
     PostgreSQL and SQLite ≥ 3.24 read it).
     """
     quote = connection.ops.quote_name
-    if connection.vendor == "postgresql":  # one array parameter, as the ORM's ``__any`` sends it (itda.lib.lookups)
-        chosen, params = "= ANY(%s::bigint[])", [list(plan_ids)]
-    else:
-        chosen, params = f"IN ({', '.join(['%s'] * len(plan_ids))})", list(plan_ids)
+    chosen, params = among_ids_sql("id", plan_ids, connection)  # one array parameter on PostgreSQL
     columns = (
         "plan_id, person_id, kind, channel, team_id, owner_id, due_at, status, outcome, attempt_count, claimed_by, signals, note"
     )
@@ -329,7 +327,7 @@ def _insert_due_contacts(plan_ids: list[int]) -> None:
         cursor.execute(
             f"INSERT INTO {quote(DueContact._meta.db_table)} ({columns}) "  # noqa: S608 - table names from the models, values as parameters
             f"SELECT id, person_id, kind, channel, team_id, owner_id, next_due_at, 'PENDING', '', 0, '', '[]', '' "
-            f"FROM {quote(ContactPlan._meta.db_table)} WHERE id {chosen} ON CONFLICT DO NOTHING",
+            f"FROM {quote(ContactPlan._meta.db_table)} WHERE {chosen} ON CONFLICT DO NOTHING",
             params,
         )
 
